@@ -1,0 +1,122 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Backprop.Data;
+
+/// <summary>
+/// MNIST in the course's splits: train = the first 50,000 training images, valid = the last 10,000, test = t10k.
+/// Images are float32 (N, 784) with values byte / 256 (exactly the course's <c>mnist.pkl.gz</c>); labels are int64 (N).
+/// </summary>
+/// <remarks>The tensors live on the CPU and belong to this object: dispose it, or move them out with <see cref="Tensor.MoveToOuterDisposeScope"/>.</remarks>
+public sealed class Mnist : IDisposable
+{
+    /// <summary>Training images kept for training (the first 50,000 of the original training set).</summary>
+    public const int TrainCount = 50_000;
+
+    /// <summary>Pixels per image (28 × 28).</summary>
+    public const int Pixels = 784;
+
+    /// <summary>The four original IDX file names, gzip'ed, as <c>data/mnist/</c> holds them.</summary>
+    public static readonly IReadOnlyList<string> IdxFiles =
+        ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
+
+    internal Mnist(Tensor xTrain, Tensor yTrain, Tensor xValid, Tensor yValid, Tensor xTest, Tensor yTest, string source)
+    {
+        (XTrain, YTrain, XValid, YValid, XTest, YTest, Source) = (xTrain, yTrain, xValid, yValid, xTest, yTest, source);
+    }
+
+    /// <summary>Training images, (50000, 784) float32.</summary>
+    public Tensor XTrain { get; }
+
+    /// <summary>Training labels, (50000) int64.</summary>
+    public Tensor YTrain { get; }
+
+    /// <summary>Validation images, (10000, 784) float32.</summary>
+    public Tensor XValid { get; }
+
+    /// <summary>Validation labels, (10000) int64.</summary>
+    public Tensor YValid { get; }
+
+    /// <summary>Test images, (10000, 784) float32.</summary>
+    public Tensor XTest { get; }
+
+    /// <summary>Test labels, (10000) int64.</summary>
+    public Tensor YTest { get; }
+
+    /// <summary>Where the data came from (a folder of IDX files or a pickle file).</summary>
+    public string Source { get; }
+
+    /// <summary>
+    /// Loads MNIST from <paramref name="dir"/>: the IDX files in <c>dir/mnist/</c> or <c>dir/</c>, else the course's
+    /// <c>dir/mnist.pkl.gz</c>. <paramref name="dir"/> may also be the pickle file itself.
+    /// </summary>
+    /// <exception cref="DataFileException">No data was found (the message lists where it looked), or a file is corrupt.</exception>
+    public static Mnist Load(string dir)
+    {
+        foreach (var folder in new[] { Path.Combine(dir, "mnist"), dir })
+            if (IdxFiles.All(f => File.Exists(Path.Combine(folder, f))))
+                return FromIdx(folder);
+        var pickle = File.Exists(dir) ? dir : Path.Combine(dir, "mnist.pkl.gz");
+        if (File.Exists(pickle)) return MnistPickle.Load(pickle);
+        throw new DataFileException(dir,
+            $"no MNIST data found: looked for {string.Join(", ", IdxFiles)} in {Path.Combine(dir, "mnist")} and {dir}, and for {pickle}. " +
+            "Run from the repository root (it ships data/mnist/), pass --data DIR, or fetch the course's file with `backprop data download`.");
+    }
+
+    /// <summary>The default data folder: the nearest <c>data/</c> with <c>mnist/</c> in it, from the current folder upwards; else <c>data</c>.</summary>
+    public static string DefaultDirectory()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "data");
+            if (Directory.Exists(Path.Combine(candidate, "mnist"))) return candidate;
+        }
+        return "data";
+    }
+
+    /// <summary>Loads the four IDX files (raw or gzip'ed) from <paramref name="folder"/>.</summary>
+    public static Mnist FromIdx(string folder)
+    {
+        var trainImages = IdxReader.ReadImages(Path.Combine(folder, IdxFiles[0]));
+        var trainLabels = IdxReader.ReadLabels(Path.Combine(folder, IdxFiles[1]));
+        var testImages = IdxReader.ReadImages(Path.Combine(folder, IdxFiles[2]));
+        var testLabels = IdxReader.ReadLabels(Path.Combine(folder, IdxFiles[3]));
+        CheckPair(Path.Combine(folder, IdxFiles[1]), trainImages, trainLabels);
+        CheckPair(Path.Combine(folder, IdxFiles[3]), testImages, testLabels);
+        if (trainImages.Count <= TrainCount)
+            throw new DataFileException(Path.Combine(folder, IdxFiles[0]), $"holds {trainImages.Count:N0} images; the course's splits need more than {TrainCount:N0}");
+
+        using var scope = NewDisposeScope();
+        var x = Images(trainImages);
+        var y = Labels(trainLabels);
+        var n = trainImages.Count;
+        var mnist = new Mnist(
+            x[..TrainCount], y[..TrainCount], x[TrainCount..n], y[TrainCount..n],
+            Images(testImages), Labels(testLabels), folder);
+        foreach (var t in mnist.All) t.MoveToOuterDisposeScope();
+        return mnist;
+    }
+
+    /// <summary>All six tensors, in the order train, valid, test.</summary>
+    public IEnumerable<Tensor> All => [XTrain, YTrain, XValid, YValid, XTest, YTest];
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var t in All) t.Dispose();
+    }
+
+    private static void CheckPair(string labelsPath, IdxImages images, byte[] labels)
+    {
+        if (images.Count != labels.Length)
+            throw new DataFileException(labelsPath, $"holds {labels.Length:N0} labels for {images.Count:N0} images; the files do not belong together");
+        if (images.Rows * images.Cols != Pixels)
+            throw new DataFileException(labelsPath, $"images are {images.Rows}×{images.Cols}, not 28×28");
+    }
+
+    /// <summary>Bytes to float32 / 256, the scaling that reproduces the course's <c>mnist.pkl.gz</c> bit for bit.</summary>
+    private static Tensor Images(IdxImages images) =>
+        tensor(images.Pixels, [images.Count, images.Rows * images.Cols], ScalarType.Byte).to_type(ScalarType.Float32).div_(256f);
+
+    private static Tensor Labels(byte[] labels) => tensor(labels, ScalarType.Byte).to_type(ScalarType.Int64);
+}

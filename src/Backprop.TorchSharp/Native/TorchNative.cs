@@ -1,0 +1,189 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using TorchSharp;
+
+namespace Backprop.Native;
+
+/// <summary>
+/// Makes TorchSharp's native glue (<c>libLibTorchSharp.so</c>) load on Linux systems whose libstdc++ is older than
+/// the one it was built with (Debian 12, Ubuntu 22.04: TorchSharp 0.107.0 asks for <c>GLIBCXX_3.4.32</c> for one
+/// symbol that nothing calls). Runs automatically before any type of this library is used.
+/// </summary>
+/// <remarks>
+/// If the packaged library loads, nothing is done. If it fails only because a libstdc++ symbol version is missing,
+/// a copy whose requirement is marked weak (<see cref="WeakVersionPatch"/>) is written to a per-user cache folder
+/// keyed by the original's SHA-256 (temporary file, then rename), loaded after the libraries it needs, and
+/// TorchSharp's P/Invokes are resolved to it. The NuGet cache and the build output are never modified.
+/// The cache folder is <c>$BACKPROP_NATIVE_CACHE</c>, else <c>$XDG_CACHE_HOME/backprop-torchsharp</c>, else
+/// <c>~/.cache/backprop-torchsharp</c>.
+/// </remarks>
+public static partial class TorchNative
+{
+    private const string LibraryName = "LibTorchSharp";
+    private const string FileName = "libLibTorchSharp.so";
+    private const int MaxWeakenedVersions = 8;
+    private static readonly Lock Gate = new();
+    private static bool _prepared;
+    private static IntPtr _patchedHandle;
+
+    /// <summary>One line that says what <see cref="Prepare"/> found and did.</summary>
+    public static string Status { get; private set; } = "not prepared yet";
+
+    /// <summary>The patched copy in use, or <see langword="null"/> when the packaged library loaded as it is.</summary>
+    public static string? PatchedPath { get; private set; }
+
+    /// <summary>Prepares the native library once; never throws. <see cref="Status"/> says what happened.</summary>
+    public static void Prepare()
+    {
+        lock (Gate)
+        {
+            if (_prepared) return;
+            _prepared = true;
+            try
+            {
+                Status = PrepareCore();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ElfFormatException or DllNotFoundException or BadImageFormatException or InvalidOperationException)
+            {
+                Status = $"tried to load a patched copy of {FileName} and failed: {e.Message}";
+            }
+        }
+    }
+
+    /// <summary>Prepares the native library and initialises TorchSharp's CPU backend.</summary>
+    /// <exception cref="TorchNativeException">TorchSharp could not load; the message is TorchSharp's own plus one line on what was tried.</exception>
+    public static void EnsureLoaded()
+    {
+        Prepare();
+        try
+        {
+            torch.InitializeDeviceType(DeviceType.CPU);
+        }
+        catch (Exception e) when (e is NotSupportedException or DllNotFoundException or TypeInitializationException or InvalidOperationException)
+        {
+            throw new TorchNativeException($"{e.Message}\nBackprop.TorchSharp: {Status}", e);
+        }
+    }
+
+    private static string PrepareCore()
+    {
+        if (!OperatingSystem.IsLinux()) return "not Linux: TorchSharp loads its native library itself";
+        var original = FindPackagedLibrary();
+        if (original is null) return $"no packaged {FileName} found next to the application; left to TorchSharp";
+
+        var error = TryLoad(original, out _);
+        if (error is null) return $"the packaged {FileName} loads as it is";
+
+        var bytes = File.ReadAllBytes(original);
+        var key = Convert.ToHexStringLower(SHA256.HashData(bytes))[..16];
+        var weakened = new List<string>();
+        while (MissingLibstdcxxVersion(error) is { } version)
+        {
+            if (weakened.Contains(version) || weakened.Count == MaxWeakenedVersions)
+                return $"{FileName} still fails after weakening {string.Join(", ", weakened)}: {error}";
+            bytes = WeakVersionPatch.Apply(bytes, original, "libstdc++.so.6", version);
+            weakened.Add(version);
+            var patched = WriteCached(key, bytes);
+            PreloadDependencies(original, ElfImage.Parse(bytes, original));
+            error = TryLoad(patched, out var handle);
+            if (error is null) return Use(patched, handle, weakened);
+        }
+        return $"the packaged {FileName} fails to load for a reason a patch cannot fix: {error}";
+    }
+
+    private static string Use(string patched, IntPtr handle, List<string> weakened)
+    {
+        _patchedHandle = handle;
+        NativeLibrary.SetDllImportResolver(typeof(torch).Assembly, Resolve);
+        PatchedPath = patched;
+        return $"the system libstdc++ lacks {string.Join(", ", weakened)}; loaded a copy of {FileName} with that requirement marked weak: {patched}";
+    }
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
+        name is LibraryName or FileName ? _patchedHandle : IntPtr.Zero;
+
+    /// <summary>The missing libstdc++ version in a loader error such as <c>version `GLIBCXX_3.4.32' not found (required by …libLibTorchSharp.so)</c>, when the library that needs it is ours to patch.</summary>
+    internal static string? MissingLibstdcxxVersion(string loaderError)
+    {
+        var m = MissingVersion().Match(loaderError);
+        return m.Success && m.Groups["by"].Value.EndsWith(FileName, StringComparison.Ordinal) ? m.Groups["version"].Value : null;
+    }
+
+    [GeneratedRegex(@"version `(?<version>(GLIBCXX|CXXABI)_[0-9.]+)' not found \(required by (?<by>[^)]+)\)")]
+    private static partial Regex MissingVersion();
+
+    private static string? TryLoad(string path, out IntPtr handle)
+    {
+        try
+        {
+            handle = NativeLibrary.Load(path);
+            return null;
+        }
+        catch (DllNotFoundException e)
+        {
+            handle = IntPtr.Zero;
+            return e.Message;
+        }
+    }
+
+    private static string? FindPackagedLibrary()
+    {
+        var dirs = new List<string>();
+        if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string searchDirs)
+            dirs.AddRange(searchDirs.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        var torchDir = Path.GetDirectoryName(typeof(torch).Assembly.Location);
+        foreach (var dir in new[] { AppContext.BaseDirectory, torchDir })
+        {
+            if (string.IsNullOrEmpty(dir)) continue;
+            dirs.Add(dir);
+            dirs.Add(Path.Combine(dir, "runtimes", RuntimeInformation.RuntimeIdentifier, "native"));
+            dirs.Add(Path.Combine(dir, "runtimes", $"linux-{RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}", "native"));
+        }
+        return dirs.Select(d => Path.Combine(d, FileName)).FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>Loads, from the original's folder, the libraries the copy needs: its <c>$ORIGIN</c> run path no longer finds them from the cache.</summary>
+    private static void PreloadDependencies(string original, ElfImage image)
+    {
+        var dir = Path.GetDirectoryName(original)!;
+        foreach (var needed in image.Needed)
+        {
+            var path = Path.Combine(dir, needed);
+            if (File.Exists(path)) NativeLibrary.Load(path);
+        }
+    }
+
+    private static string WriteCached(string key, byte[] patched)
+    {
+        var dir = Path.Combine(CacheRoot(), key);
+        var target = Path.Combine(dir, FileName);
+        if (File.Exists(target) && File.ReadAllBytes(target).AsSpan().SequenceEqual(patched)) return target;
+        Directory.CreateDirectory(dir);
+        var temp = Path.Combine(dir, $"{FileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var f = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                f.Write(patched);
+                f.Flush(flushToDisk: true);
+            }
+            File.Move(temp, target, overwrite: true); // rename(2): atomic, and a racing process writes the same bytes
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+        return target;
+    }
+
+    private static string CacheRoot()
+    {
+        var explicitRoot = Environment.GetEnvironmentVariable("BACKPROP_NATIVE_CACHE");
+        if (!string.IsNullOrEmpty(explicitRoot)) return explicitRoot;
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        var root = !string.IsNullOrEmpty(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(root, "backprop-torchsharp");
+    }
+}

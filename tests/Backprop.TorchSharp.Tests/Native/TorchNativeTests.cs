@@ -1,0 +1,36 @@
+using Backprop.Native;
+using TorchSharp;
+
+namespace Backprop.Tests.Native;
+
+public sealed class TorchNativeTests
+{
+    [Fact]
+    public void Torch_loads_and_computes()
+    {
+        TorchNative.EnsureLoaded();
+
+        using var x = torch.arange(6, dtype: torch.float32).reshape(2, 3);
+        Assert.Equal(15f, x.sum().item<float>());
+        Assert.NotEqual("not prepared yet", TorchNative.Status);
+    }
+
+    [Fact]
+    public void A_patched_copy_lives_in_the_cache_and_the_original_is_untouched()
+    {
+        TorchNative.EnsureLoaded();
+        if (TorchNative.PatchedPath is not { } patched) return; // this system's libstdc++ loads the packaged library as it is
+
+        Assert.DoesNotContain(AppContext.BaseDirectory, patched, StringComparison.Ordinal);
+        Assert.True(Assert.Single(ElfImage.Load(patched).VersionNeeds, n => n.Version == "GLIBCXX_3.4.32").IsWeak);
+        Assert.False(Assert.Single(ElfImage.Load(ElfImageTests.LibTorchSharp).VersionNeeds, n => n.Version == "GLIBCXX_3.4.32").IsWeak);
+    }
+
+    [Theory]
+    [InlineData("/x/libLibTorchSharp.so: /lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.32' not found (required by /x/libLibTorchSharp.so)", "GLIBCXX_3.4.32")]
+    [InlineData("version `CXXABI_1.3.15' not found (required by /a b/libLibTorchSharp.so)", "CXXABI_1.3.15")]
+    [InlineData("/x/libtorch_cpu.so: version `GLIBCXX_3.4.32' not found (required by /x/libtorch_cpu.so)", null)]
+    [InlineData("libtorch.so: cannot open shared object file: No such file or directory", null)]
+    public void Reads_the_missing_version_from_the_loader_error(string error, string? expected) =>
+        Assert.Equal(expected, TorchNative.MissingLibstdcxxVersion(error));
+}
