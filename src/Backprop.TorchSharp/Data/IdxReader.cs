@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 
 namespace Backprop.Data;
 
@@ -30,24 +29,29 @@ public static class IdxReader
 
     private static (int[] Dims, byte[] Data) Read(string path, int magic, int rank)
     {
-        var bytes = Gzip.ReadAllBytes(path);
+        using var file = DataFile.Open(path, Gzip.MaxLength);
         var headerSize = 4 + 4 * rank;
-        if (bytes.Length < headerSize)
-            throw new DataFileException(path, $"the file has {bytes.Length} bytes, fewer than the {headerSize}-byte IDX header; it is truncated");
-        var found = BinaryPrimitives.ReadInt32BigEndian(bytes);
+        if (file.Length < headerSize)
+            throw new DataFileException(path, $"the file has {file.Length} bytes, fewer than the {headerSize}-byte IDX header; it is truncated");
+        Span<byte> header = stackalloc byte[headerSize];
+        file.ReadExactly(header);
+        var found = BinaryPrimitives.ReadInt32BigEndian(header);
         if (found != magic)
             throw new DataFileException(path, $"wrong IDX magic number 0x{found:x8} (expected 0x{magic:x8}, {(rank == 3 ? "images" : "labels")}); is this the right file?");
         var dims = new int[rank];
-        long items = 1;
+        Int128 items = 1; // three int32 dimensions overflow a long
         for (var i = 0; i < rank; i++)
         {
-            dims[i] = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * i));
+            dims[i] = BinaryPrimitives.ReadInt32BigEndian(header[(4 + 4 * i)..]);
             if (dims[i] <= 0) throw new DataFileException(path, $"IDX dimension {i} is {dims[i]}; dimensions must be positive");
             items *= dims[i];
         }
-        var available = bytes.Length - headerSize;
-        if (items != available)
-            throw new DataFileException(path, $"the header promises {items:N0} bytes of data but the file holds {available:N0}; it is truncated or corrupt — download it again");
-        return (dims, bytes.AsSpan(headerSize).ToArray());
+        // Checked against the file's (or the gzip trailer's) length before the data is allocated.
+        if (items != file.Remaining)
+            throw new DataFileException(path, $"the header promises {items:N0} bytes of data but the file holds {file.Remaining:N0}; it is truncated or corrupt — download it again");
+        var data = new byte[(long)items];
+        file.ReadExactly(data);
+        file.EnsureEnd();
+        return (dims, data);
     }
 }
