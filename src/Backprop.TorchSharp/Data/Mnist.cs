@@ -112,6 +112,9 @@ public sealed class Mnist : IDisposable
             throw new DataFileException(labelsPath, $"holds {labels.Length:N0} labels for {images.Count:N0} images; the files do not belong together");
         if (images.Rows * images.Cols != Pixels)
             throw new DataFileException(labelsPath, $"images are {images.Rows}×{images.Cols}, not 28×28");
+        var bad = labels.AsSpan().IndexOfAnyInRange((byte)10, byte.MaxValue);
+        if (bad >= 0)
+            throw new DataFileException(labelsPath, $"label {bad:N0} is {labels[bad]}; MNIST labels are 0 to 9");
     }
 
     /// <summary>Bytes to float32 / 256, the scaling that reproduces the course's <c>mnist.pkl.gz</c> bit for bit.</summary>
