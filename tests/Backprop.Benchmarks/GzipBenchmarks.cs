@@ -42,7 +42,7 @@ public class GzipBenchmarks
         return _output[^1];
     }
 
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (System.IO.File.Exists(Path.Combine(dir.FullName, "Backprop.TorchSharp.sln"))) return dir.FullName;

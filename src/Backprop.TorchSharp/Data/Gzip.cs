@@ -16,8 +16,10 @@ public static class Gzip
     /// <exception cref="DataFileException">The file is missing, unreadable, too large, or a damaged gzip stream.</exception>
     public static byte[] ReadAllBytes(string path, long maxLength = MaxLength)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxLength, Array.MaxLength);
         using var file = DataFile.Open(path, maxLength);
-        var bytes = new byte[file.Length];
+        var bytes = GC.AllocateUninitializedArray<byte>((int)file.Length); // filled whole below, or thrown away
+        HugePages.Advise(bytes);
         file.ReadExactly(bytes);
         file.EnsureEnd();
         return bytes;

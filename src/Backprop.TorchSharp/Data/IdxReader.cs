@@ -1,4 +1,7 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Backprop.Data;
 
@@ -19,39 +22,92 @@ public static class IdxReader
     /// <exception cref="DataFileException">The file is missing, truncated, or not an IDX images file.</exception>
     public static IdxImages ReadImages(string path)
     {
-        var (dims, data) = Read(path, ImagesMagic, 3);
-        return new IdxImages(dims[0], dims[1], dims[2], data);
+        using var file = OpenData(path, ImagesMagic, out var dims);
+        return new IdxImages(dims[0], dims[1], dims[2], ReadRest(file));
     }
 
     /// <summary>Reads a labels file: one byte per item.</summary>
     /// <exception cref="DataFileException">The file is missing, truncated, or not an IDX labels file.</exception>
-    public static byte[] ReadLabels(string path) => Read(path, LabelsMagic, 1).Data;
-
-    private static (int[] Dims, byte[] Data) Read(string path, int magic, int rank)
+    public static byte[] ReadLabels(string path)
     {
-        using var file = DataFile.Open(path, Gzip.MaxLength);
-        var headerSize = 4 + 4 * rank;
-        if (file.Length < headerSize)
-            throw new DataFileException(path, $"the file has {file.Length} bytes, fewer than the {headerSize}-byte IDX header; it is truncated");
-        Span<byte> header = stackalloc byte[headerSize];
-        file.ReadExactly(header);
-        var found = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (found != magic)
-            throw new DataFileException(path, $"wrong IDX magic number 0x{found:x8} (expected 0x{magic:x8}, {(rank == 3 ? "images" : "labels")}); is this the right file?");
-        var dims = new int[rank];
-        Int128 items = 1; // three int32 dimensions overflow a long
-        for (var i = 0; i < rank; i++)
+        using var file = OpenData(path, LabelsMagic, out _);
+        return ReadRest(file);
+    }
+
+    /// <summary>
+    /// Reads an images file straight into a float32 tensor (count, rows × cols) of byte / 256 (<see cref="PixelScaling"/>),
+    /// inflating a chunk at a time: the pixels are never held as bytes.
+    /// </summary>
+    /// <returns>The tensor, which the caller owns, and the image size.</returns>
+    /// <exception cref="DataFileException">The file is missing, truncated, too large, or not an IDX images file.</exception>
+    internal static (Tensor X, int Rows, int Cols) ReadImagesAsUnitFloats(string path)
+    {
+        using var file = OpenData(path, ImagesMagic, out var dims);
+        if (file.Remaining > Array.MaxLength / sizeof(float))
+            throw new DataFileException(path, $"holds {file.Remaining:N0} pixels, more than a float32 tensor here may have");
+        var x = empty([dims[0], (long)dims[1] * dims[2]], ScalarType.Float32);
+        try
         {
-            dims[i] = BinaryPrimitives.ReadInt32BigEndian(header[(4 + 4 * i)..]);
-            if (dims[i] <= 0) throw new DataFileException(path, $"IDX dimension {i} is {dims[i]}; dimensions must be positive");
-            items *= dims[i];
+            HugePages.Advise(x.bytes);
+            var floats = MemoryMarshal.Cast<byte, float>(x.bytes);
+            var chunk = new byte[1 << 16];
+            for (var done = 0; done < floats.Length;)
+            {
+                var bytes = chunk.AsSpan(0, Math.Min(chunk.Length, floats.Length - done));
+                file.ReadExactly(bytes);
+                PixelScaling.ToUnitFloats(bytes, floats.Slice(done, bytes.Length));
+                done += bytes.Length;
+            }
+            file.EnsureEnd();
+            return (x, dims[1], dims[2]);
         }
-        // Checked against the file's (or the gzip trailer's) length before the data is allocated.
-        if (items != file.Remaining)
-            throw new DataFileException(path, $"the header promises {items:N0} bytes of data but the file holds {file.Remaining:N0}; it is truncated or corrupt — download it again");
-        var data = new byte[(long)items];
+        catch
+        {
+            x.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens the file and reads its header; the data that follows is exactly what the header promises.</summary>
+    /// <remarks>Checked against the file's (or the gzip trailer's) length, so nothing is allocated that the file does not hold.</remarks>
+    private static DataFile OpenData(string path, int magic, out int[] dims)
+    {
+        var file = DataFile.Open(path, Gzip.MaxLength);
+        try
+        {
+            var rank = magic & 0xff;
+            var headerSize = 4 + 4 * rank;
+            if (file.Length < headerSize)
+                throw new DataFileException(path, $"the file has {file.Length} bytes, fewer than the {headerSize}-byte IDX header; it is truncated");
+            Span<byte> header = stackalloc byte[headerSize];
+            file.ReadExactly(header);
+            var found = BinaryPrimitives.ReadInt32BigEndian(header);
+            if (found != magic)
+                throw new DataFileException(path, $"wrong IDX magic number 0x{found:x8} (expected 0x{magic:x8}, {(rank == 3 ? "images" : "labels")}); is this the right file?");
+            dims = new int[rank];
+            Int128 items = 1; // three int32 dimensions overflow a long
+            for (var i = 0; i < rank; i++)
+            {
+                dims[i] = BinaryPrimitives.ReadInt32BigEndian(header[(4 + 4 * i)..]);
+                if (dims[i] <= 0) throw new DataFileException(path, $"IDX dimension {i} is {dims[i]}; dimensions must be positive");
+                items *= dims[i];
+            }
+            if (items != file.Remaining)
+                throw new DataFileException(path, $"the header promises {items:N0} bytes of data but the file holds {file.Remaining:N0}; it is truncated or corrupt — download it again");
+            return file;
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private static byte[] ReadRest(DataFile file)
+    {
+        var data = GC.AllocateUninitializedArray<byte>((int)file.Remaining); // filled whole below, or thrown away
         file.ReadExactly(data);
         file.EnsureEnd();
-        return (dims, data);
+        return data;
     }
 }

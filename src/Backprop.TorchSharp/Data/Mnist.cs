@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -75,24 +76,17 @@ public sealed class Mnist : IDisposable
     }
 
     /// <summary>Loads the four IDX files (raw or gzip'ed) from <paramref name="folder"/>.</summary>
+    /// <exception cref="DataFileException">A file is missing or damaged, or the files do not belong together.</exception>
     public static Mnist FromIdx(string folder)
     {
-        var trainImages = IdxReader.ReadImages(Path.Combine(folder, IdxFiles[0]));
-        var trainLabels = IdxReader.ReadLabels(Path.Combine(folder, IdxFiles[1]));
-        var testImages = IdxReader.ReadImages(Path.Combine(folder, IdxFiles[2]));
-        var testLabels = IdxReader.ReadLabels(Path.Combine(folder, IdxFiles[3]));
-        CheckPair(Path.Combine(folder, IdxFiles[1]), trainImages, trainLabels);
-        CheckPair(Path.Combine(folder, IdxFiles[3]), testImages, testLabels);
-        if (trainImages.Count <= TrainCount)
-            throw new DataFileException(Path.Combine(folder, IdxFiles[0]), $"holds {trainImages.Count:N0} images; the course's splits need more than {TrainCount:N0}");
-
-        using var scope = NewDisposeScope();
-        var x = Images(trainImages);
-        var y = Labels(trainLabels);
-        var n = trainImages.Count;
+        using var scope = NewDisposeScope(); // on any error below, what was read is freed
+        var (xTrain, yTrain) = Pair(folder, IdxFiles[0], IdxFiles[1]);
+        var (xTest, yTest) = Pair(folder, IdxFiles[2], IdxFiles[3]);
+        var n = xTrain.shape[0];
+        if (n <= TrainCount)
+            throw new DataFileException(Path.Combine(folder, IdxFiles[0]), $"holds {n:N0} images; the course's splits need more than {TrainCount:N0}");
         var mnist = new Mnist(
-            x[..TrainCount], y[..TrainCount], x[TrainCount..n], y[TrainCount..n],
-            Images(testImages), Labels(testLabels), folder);
+            xTrain[..TrainCount], yTrain[..TrainCount], xTrain[TrainCount..], yTrain[TrainCount..], xTest, yTest, folder);
         foreach (var t in mnist.All) t.MoveToOuterDisposeScope();
         return mnist;
     }
@@ -106,20 +100,27 @@ public sealed class Mnist : IDisposable
         foreach (var t in All) t.Dispose();
     }
 
-    private static void CheckPair(string labelsPath, IdxImages images, byte[] labels)
+    /// <summary>Images (N, 784) float32 / 256 and labels (N) int64 from one images file and its labels file.</summary>
+    private static (Tensor X, Tensor Y) Pair(string folder, string imagesFile, string labelsFile)
     {
-        if (images.Count != labels.Length)
-            throw new DataFileException(labelsPath, $"holds {labels.Length:N0} labels for {images.Count:N0} images; the files do not belong together");
-        if (images.Rows * images.Cols != Pixels)
-            throw new DataFileException(labelsPath, $"images are {images.Rows}×{images.Cols}, not 28×28");
+        var (x, rows, cols) = IdxReader.ReadImagesAsUnitFloats(Path.Combine(folder, imagesFile));
+        var labelsPath = Path.Combine(folder, labelsFile);
+        var labels = IdxReader.ReadLabels(labelsPath);
+        if (x.shape[0] != labels.Length)
+            throw new DataFileException(labelsPath, $"holds {labels.Length:N0} labels for {x.shape[0]:N0} images; the files do not belong together");
+        if (rows * cols != Pixels)
+            throw new DataFileException(Path.Combine(folder, imagesFile), $"images are {rows}×{cols}, not 28×28");
         var bad = labels.AsSpan().IndexOfAnyInRange((byte)10, byte.MaxValue);
         if (bad >= 0)
             throw new DataFileException(labelsPath, $"label {bad:N0} is {labels[bad]}; MNIST labels are 0 to 9");
+        return (x, Labels(labels));
     }
 
-    /// <summary>Bytes to float32 / 256, the scaling that reproduces the course's <c>mnist.pkl.gz</c> bit for bit.</summary>
-    private static Tensor Images(IdxImages images) =>
-        tensor(images.Pixels, [images.Count, images.Rows * images.Cols], ScalarType.Byte).to_type(ScalarType.Float32).div_(256f);
-
-    private static Tensor Labels(byte[] labels) => tensor(labels, ScalarType.Byte).to_type(ScalarType.Int64);
+    private static Tensor Labels(byte[] labels)
+    {
+        var y = empty([labels.Length], ScalarType.Int64);
+        var dst = MemoryMarshal.Cast<byte, long>(y.bytes);
+        for (var i = 0; i < labels.Length; i++) dst[i] = labels[i];
+        return y;
+    }
 }

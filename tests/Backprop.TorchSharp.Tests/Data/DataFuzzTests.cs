@@ -50,7 +50,7 @@ public sealed class DataFuzzTests
         [
             new("mnist-small.pkl", pickle, p => MnistPickle.Load(p).Dispose(), PickleStructure(pickle)),
             new("t10k-labels", t10kLabels, p => IdxReader.ReadLabels(p), [.. Enumerable.Range(0, 8)]),
-            new("small-images", SmallImages, p => IdxReader.ReadImages(p), [.. Enumerable.Range(0, 16)]),
+            new("small-images", SmallImages, p => IdxReader.ReadImagesAsUnitFloats(p).X.Dispose(), [.. Enumerable.Range(0, 16)]),
         ];
         var trainLabelsGz = File.ReadAllBytes(Path.Combine(Repo.MnistIdx, "train-labels-idx1-ubyte.gz"));
         using var dir = new TempDir();

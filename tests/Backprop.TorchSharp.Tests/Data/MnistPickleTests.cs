@@ -41,6 +41,20 @@ public sealed class MnistPickleTests
         Assert.Equal(Small, p.Source);
     }
 
+    [CoursePickleFact]
+    public void The_course_pickle_holds_exactly_the_idx_data_divided_by_256()
+    {
+        using var p = MnistPickle.Load(CoursePickleFactAttribute.Path);
+        using var idx = Mnist.FromIdx(Repo.MnistIdx);
+
+        foreach (var (a, b) in p.All.Zip(idx.All))
+        {
+            Assert.Equal(b.shape, a.shape);
+            Assert.Equal(b.dtype, a.dtype);
+            Assert.True(a.Equals(b));
+        }
+    }
+
     [Fact]
     public void Reads_a_raw_pickle_like_the_gzipped_one()
     {
