@@ -76,7 +76,7 @@ public static class Functions
     public static LinGrads LinGrad(Tensor inp, Tensor outG, Tensor w) => new(
         outG.matmul(w.t()),   // dL/dinp = dL/dout · wᵀ
         inp.t().matmul(outG), // dL/dw = inpᵀ · dL/dout  (the lesson's (inp.unsqueeze(-1) * out.g.unsqueeze(1)).sum(0))
-        outG.sum(0));         // dL/db = Σₙ dL/dout
+        outG.sum(dim: 0));    // dL/db = Σₙ dL/dout
 
     /// <summary>
     /// The lesson's <c>forward_and_backward</c>: runs the model and its MSE forward, then the chain rule backward,

@@ -33,6 +33,6 @@ public sealed class Lin(Variable w, Variable b) : ILayer
         Tensor inp = _inp.Data, outG = _out.G;
         _inp.G = outG.matmul(w.Data.t()); // dL/dinp = dL/dout · wᵀ
         w.G = inp.t().matmul(outG);       // dL/dw = inpᵀ · dL/dout
-        b.G = outG.sum(0);                // dL/db = Σₙ dL/dout
+        b.G = outG.sum(dim: 0);           // dL/db = Σₙ dL/dout
     }
 }

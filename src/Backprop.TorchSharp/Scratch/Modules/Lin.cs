@@ -26,6 +26,6 @@ public sealed class Lin(Variable w, Variable b) : Module(arity: 1)
         var inp = args[0];
         inp.G = output.G.matmul(w.Data.t());  // dL/dinp = dL/dout · wᵀ
         w.G = inp.Data.t().matmul(output.G);  // dL/dw = inpᵀ · dL/dout
-        b.G = output.G.sum(0);                // dL/db = Σₙ dL/dout
+        b.G = output.G.sum(dim: 0);           // dL/db = Σₙ dL/dout
     }
 }
