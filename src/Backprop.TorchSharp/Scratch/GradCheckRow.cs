@@ -12,7 +12,10 @@ namespace Backprop.Scratch;
 /// <param name="Dtype">The precision of the check: <c>float32</c> (MNIST, as the lesson) or <c>float64</c> (small random shapes).</param>
 /// <param name="MaxAbsDiff">max |manual - reference| over all elements (+∞ when the shapes differ).</param>
 /// <param name="MaxAbsReference">max |reference|, the scale the difference is measured against.</param>
-/// <param name="Tolerance">The largest <paramref name="MaxAbsDiff"/> that passes.</param>
+/// <param name="Tolerance">
+/// The largest <paramref name="MaxAbsDiff"/> that passes: the check's absolute tolerance (0.01 against autograd, the lesson's;
+/// 1e-6 against finite differences), capped at 0.1% of <paramref name="MaxAbsReference"/> so that a small gradient cannot pass by being small.
+/// </param>
 public sealed record GradCheckRow(
     string Component, string Tensor, IReadOnlyList<long> Shape, string Reference, string Dtype,
     double MaxAbsDiff, double MaxAbsReference, double Tolerance)
