@@ -66,8 +66,7 @@ public static class Functions
     /// <summary>dL/dinp of <see cref="Relu"/>, the shape of <paramref name="inp"/>.</summary>
     /// <param name="inp">The input Relu saw.</param>
     /// <param name="outG">dL/dout, the shape of <paramref name="inp"/>.</param>
-    // dL/dinp = dL/dout ⊙ 1[inp > 0]
-    public static Tensor ReluGrad(Tensor inp, Tensor outG) => (inp > 0).to_type(outG.dtype) * outG;
+    public static Tensor ReluGrad(Tensor inp, Tensor outG) => (inp > 0).to_type(outG.dtype) * outG; // dL/dinp = dL/dout ⊙ 1[inp > 0]
 
     /// <summary>The gradients of <see cref="Lin"/> given dL/dout: the lesson's <c>lin_grad</c>.</summary>
     /// <param name="inp">The input the layer saw, (N, in).</param>

@@ -51,8 +51,8 @@ public static class Losses
     /// <summary>dL/dx of <see cref="LogSoftmax"/>: <c>dL/dout - softmax(x) Σ_c dL/dout</c>.</summary>
     /// <param name="x">The scores the forward saw, (N, C).</param>
     /// <param name="outG">dL/dout, (N, C).</param>
-    // d(x - lse(x))/dx = I - softmax(x), and d lse(x)/dx = softmax(x) = exp(LogSoftmax(x))
-    public static Tensor LogSoftmaxGrad(Tensor x, Tensor outG) => outG - LogSoftmax(x).exp() * outG.sum(-1, keepdim: true);
+    public static Tensor LogSoftmaxGrad(Tensor x, Tensor outG) =>
+        outG - LogSoftmax(x).exp() * outG.sum(-1, keepdim: true); // d(x - lse(x))/dx = I - softmax(x), as d lse(x)/dx = softmax(x)
 
     /// <summary>Negative log likelihood, <c>-inp[range(N), targ].mean()</c>.</summary>
     /// <param name="inp">Log-probabilities, (N, C).</param>
@@ -87,11 +87,8 @@ public static class Losses
     public static Tensor CrossEntropyGrad(Tensor x, Tensor targ)
     {
         Shapes.CheckClasses(x, targ, nameof(CrossEntropy));
-        return SoftmaxMinusOneHot(LogSoftmax(x), targ);
+        var minusOne = full([x.shape[0], 1], -1.0, x.dtype, x.device);
+        // LogSoftmaxGrad(x, NllGrad) = -onehot/N + softmax(x) · 1/N, since each row of NllGrad sums to -1/N
+        return LogSoftmax(x).exp().scatter_add_(1, targ.unsqueeze(1), minusOne).div_(x.shape[0]);
     }
-
-    /// <summary>(softmax - onehot(targ)) / N from the log-probabilities: the cross-entropy gradient without recomputing them.</summary>
-    // dCE/dx = LogSoftmaxGrad(x, NllGrad) = -onehot/N + softmax · (1/N), as each row of NllGrad sums to -1/N
-    internal static Tensor SoftmaxMinusOneHot(Tensor logp, Tensor targ) =>
-        logp.exp().scatter_add_(1, targ.unsqueeze(1), full([logp.shape[0], 1], -1.0, logp.dtype, logp.device)).div_(logp.shape[0]);
 }
