@@ -1,0 +1,46 @@
+using System.Text.Json;
+using Backprop.Scratch;
+
+namespace Backprop.Tests.Scratch;
+
+public sealed class GradCheckJsonTests
+{
+    private static readonly GradCheckRow[] Rows =
+    [
+        new("functions", "w1", [784, 50], "autograd", "float32", 0.002, 812.5, 0.01),
+        new("nll", "inp", [5, 3], "finite_differences", "float64", double.NaN, 0.2, 1e-6),
+    ];
+
+    [Fact]
+    public void Rows_are_written_with_snake_case_keys_and_a_nan_is_a_failure()
+    {
+        using var doc = JsonDocument.Parse(GradCheckJson.Serialize(Rows));
+        var root = doc.RootElement;
+
+        Assert.False(root.GetProperty("all_pass").GetBoolean());
+        var rows = root.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(
+            ["component", "tensor", "shape", "reference", "dtype", "max_abs_diff", "max_abs_reference", "tolerance", "pass"],
+            rows[0].EnumerateObject().Select(p => p.Name));
+        Assert.Equal("w1", rows[0].GetProperty("tensor").GetString());
+        Assert.Equal([784, 50], rows[0].GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()));
+        Assert.Equal(0.002, rows[0].GetProperty("max_abs_diff").GetDouble());
+        Assert.True(rows[0].GetProperty("pass").GetBoolean());
+        Assert.Equal("NaN", rows[1].GetProperty("max_abs_diff").GetString());
+        Assert.False(rows[1].GetProperty("pass").GetBoolean());
+    }
+
+    [Fact]
+    public void Write_puts_the_document_in_the_file()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("gradcheck.json");
+
+        GradCheckJson.Write(path, Rows[..1]);
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        Assert.True(doc.RootElement.GetProperty("all_pass").GetBoolean());
+        Assert.Equal("functions", doc.RootElement.GetProperty("rows")[0].GetProperty("component").GetString());
+    }
+}
