@@ -98,7 +98,7 @@ public sealed class DataLoader : IEnumerable<(Tensor xb, Tensor yb)>, IDisposabl
         var epoch = Batchs.Epoch(Device); // the order is drawn here, on the consuming thread
         using var queue = new BlockingCollection<(Tensor xb, Tensor yb)>(Prefetch);
         using var stop = new CancellationTokenSource();
-        var producer = Task.Factory.StartNew(() => Produce(epoch, queue, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var producer = Task.Factory.StartNew(() => Produce(epoch, queue, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         (Tensor xb, Tensor yb)? current = null;
         try
         {

@@ -12,7 +12,7 @@ namespace Backprop.Training;
 /// fresh gradient instead of adding it into zeros, which saves two ops per parameter per step. The grads of the last step
 /// stay readable until the next one.
 /// </remarks>
-/// <param name="model">The model, on the device of the batches.</param>
+/// <param name="model">The model, on the device of the batches (move it before building the step: the step keeps its parameters).</param>
 /// <param name="lossFunc">The loss of (preds, yb), a 0-dim mean (e.g. <see cref="LossFunc.CrossEntropy"/>).</param>
 /// <param name="opt">The optimizer over the model's parameters (<c>optim.SGD</c>, or the hand-written <see cref="Optimizer"/>).</param>
 public sealed class AutogradStep(nn.Module<Tensor, Tensor> model, Func<Tensor, Tensor, Tensor> lossFunc, optim.Optimizer opt) : ITrainStep

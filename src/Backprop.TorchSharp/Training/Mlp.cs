@@ -32,9 +32,5 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>l2(relu(l1(x))): (N, nIn) to (N, nOut).</summary>
-    public override Tensor forward(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        return _l2.call(_relu.call(_l1.call(x))).MoveToOuterDisposeScope();
-    }
+    public override Tensor forward(Tensor x) => _l2.call(_relu.call(_l1.call(x)));
 }
