@@ -85,7 +85,7 @@ public static partial class TorchNative
                 return $"{FileName} still fails after weakening {string.Join(", ", weakened)}: {error}";
             bytes = WeakVersionPatch.Apply(bytes, original, "libstdc++.so.6", version);
             weakened.Add(version);
-            var patched = WriteCached(key, bytes);
+            var patched = WriteCached(CacheRoot(), key, bytes);
             PreloadDependencies(original, ElfImage.Parse(bytes, original));
             error = TryLoad(patched, out var handle);
             if (error is null) return Use(patched, handle, weakened);
@@ -155,9 +155,10 @@ public static partial class TorchNative
         }
     }
 
-    private static string WriteCached(string key, byte[] patched)
+    /// <summary>Writes <paramref name="patched"/> to <c>root/key/libLibTorchSharp.so</c> atomically, unless an identical file is already there; returns its path.</summary>
+    internal static string WriteCached(string root, string key, byte[] patched)
     {
-        var dir = Path.Combine(CacheRoot(), key);
+        var dir = Path.Combine(root, key);
         var target = Path.Combine(dir, FileName);
         if (File.Exists(target) && File.ReadAllBytes(target).AsSpan().SequenceEqual(patched)) return target;
         Directory.CreateDirectory(dir);
@@ -178,7 +179,7 @@ public static partial class TorchNative
         return target;
     }
 
-    private static string CacheRoot()
+    internal static string CacheRoot()
     {
         var explicitRoot = Environment.GetEnvironmentVariable("BACKPROP_NATIVE_CACHE");
         if (!string.IsNullOrEmpty(explicitRoot)) return explicitRoot;

@@ -34,3 +34,33 @@ public sealed class TorchNativeTests
     public void Reads_the_missing_version_from_the_loader_error(string error, string? expected) =>
         Assert.Equal(expected, TorchNative.MissingLibstdcxxVersion(error));
 }
+
+public sealed class TorchNativeCacheTests
+{
+    [Fact]
+    public void Racing_writers_leave_one_complete_file_and_no_temporary_files()
+    {
+        using var dir = new TempDir();
+        var bytes = new byte[3_000_000];
+        new Random(7).NextBytes(bytes);
+
+        var paths = Enumerable.Range(0, 16).AsParallel().WithDegreeOfParallelism(8)
+            .Select(_ => TorchNative.WriteCached(dir.Path, "abc", bytes)).Distinct().ToArray();
+
+        var path = Assert.Single(paths);
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+        Assert.Equal([path], Directory.GetFiles(Path.GetDirectoryName(path)!));
+    }
+
+    [Fact]
+    public void A_damaged_cached_copy_is_replaced()
+    {
+        using var dir = new TempDir();
+        byte[] good = [1, 2, 3, 4];
+        var path = TorchNative.WriteCached(dir.Path, "k", good);
+        File.WriteAllBytes(path, [9, 9]);
+
+        Assert.Equal(path, TorchNative.WriteCached(dir.Path, "k", good));
+        Assert.Equal(good, File.ReadAllBytes(path));
+    }
+}
