@@ -1,0 +1,49 @@
+using System.Globalization;
+
+namespace Backprop.Training;
+
+/// <summary>
+/// The folder a training run writes to (<c>--out</c>): its checkpoint, metrics and plots. Prepared before training
+/// starts, so a folder that cannot be written fails in a second, not after the first epoch.
+/// </summary>
+/// <param name="Path">The folder, as given.</param>
+public sealed record RunFolder(string Path)
+{
+    /// <summary>The rolling checkpoint, rewritten atomically after every epoch.</summary>
+    public string Checkpoint => Combine("checkpoint.ckpt");
+
+    /// <summary>The per-epoch metrics, JSON Lines.</summary>
+    public string Metrics => Combine("metrics.jsonl");
+
+    /// <summary>Loss and accuracy curves.</summary>
+    public string Curves => Combine("curves.png");
+
+    /// <summary>A grid of misclassified validation digits.</summary>
+    public string Misclassified => Combine("misclassified.png");
+
+    /// <summary>The default folder for a run started at <paramref name="now"/>: <c>runs/yyyyMMdd-HHmmss</c> under <paramref name="root"/>.</summary>
+    public static string Default(string root, DateTime now) =>
+        System.IO.Path.Combine(root, "runs", now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+
+    /// <summary>Creates the folder if needed and proves it writable by writing and deleting a probe file.</summary>
+    /// <exception cref="RunFolderException">The folder cannot be created or written.</exception>
+    public static RunFolder Prepare(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var probe = System.IO.Path.Combine(path, $".write-test-{Guid.NewGuid():N}");
+        try
+        {
+            if (File.Exists(path)) throw new IOException("it is a file, not a folder");
+            Directory.CreateDirectory(path);
+            File.WriteAllBytes(probe, [1]);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new RunFolderException(path, e.Message, e);
+        }
+        return new RunFolder(path);
+    }
+
+    private string Combine(string name) => System.IO.Path.Combine(Path, name);
+}

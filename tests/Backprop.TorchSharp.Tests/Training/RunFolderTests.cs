@@ -1,0 +1,42 @@
+using Backprop.Training;
+
+namespace Backprop.Tests.Training;
+
+public sealed class RunFolderTests
+{
+    [Fact]
+    public void Creates_the_folder_and_leaves_nothing_behind()
+    {
+        using var dir = new TempDir();
+
+        var run = RunFolder.Prepare(Path.Combine(dir.Path, "a", "b"));
+
+        Assert.True(Directory.Exists(run.Path));
+        Assert.Empty(Directory.GetFileSystemEntries(run.Path));
+        Assert.Equal(Path.Combine(dir.Path, "a", "b", "checkpoint.ckpt"), run.Checkpoint);
+    }
+
+    [Fact]
+    public void A_path_that_is_a_file_is_refused()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("f"), "x");
+
+        var e = Assert.Throws<RunFolderException>(() => RunFolder.Prepare(dir.File("f")));
+        Assert.Contains(dir.File("f"), e.Message);
+        Assert.Contains("--out", e.Message);
+    }
+
+    [Fact]
+    public void A_folder_under_a_file_is_refused()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("f"), "x");
+
+        Assert.Throws<RunFolderException>(() => RunFolder.Prepare(Path.Combine(dir.File("f"), "sub")));
+    }
+
+    [Fact]
+    public void The_default_is_a_timestamped_folder_under_runs() =>
+        Assert.Equal(Path.Combine("/x", "runs", "20250102-030405"), RunFolder.Default("/x", new DateTime(2025, 1, 2, 3, 4, 5)));
+}
