@@ -147,17 +147,35 @@ public sealed class ManualClassifier : IDisposable
         var a1 = B1.addmm(xb, W1).relu_();
         var logp = nn.functional.log_softmax(B2.addmm(a1, W2), 1);
         var loss = Losses.Nll(logp, yb);
-        (_saved, _z1G) = (new Saved(xb, yb, a1, logp), null);
+        (_saved, _z1G) = (new Saved(xb, yb, a1, logp, Mse: false), null);
         return loss;
+    }
+
+    /// <summary>
+    /// Forward and the mean squared error against the one-hot target, <c>((out - onehot(yb))²).mean()</c> over all N × out
+    /// entries (lesson 03's loss, on 10 outputs), keeping what <see cref="Backward"/> needs.
+    /// </summary>
+    /// <param name="xb">Images, (N, in).</param>
+    /// <param name="yb">Labels, (N) int64.</param>
+    /// <returns>The mean squared error, a scalar on the parameters' device.</returns>
+    /// <exception cref="ArgumentException">The shapes do not fit; the message names them.</exception>
+    public Tensor LossMse(Tensor xb, Tensor yb)
+    {
+        Shapes.CheckLin(xb, W1, B1);
+        var a1 = B1.addmm(xb, W1).relu_();
+        var output = B2.addmm(a1, W2);
+        Shapes.CheckClasses(output, yb, nameof(LossMse));
+        var diff = output - nn.functional.one_hot(yb, output.shape[1]).to(output.dtype);
+        (_saved, _z1G) = (new Saved(xb, yb, a1, diff, Mse: true), null);
+        return diff.square().mean();
     }
 
     /// <summary>Every parameter gradient by hand, into <see cref="Gradients"/>.</summary>
     /// <exception cref="InvalidOperationException">No <see cref="Loss"/> before it, or its dispose scope has ended.</exception>
     public void Backward()
     {
-        var (xb, yb, a1, logp) = Current();
-        var logpG = Losses.NllGrad(logp, yb);                            // dL/dlogp = -onehot / N
-        var logitsG = logpG - logp.exp() * logpG.sum(-1, keepdim: true); // dL/dlogits = dL/dlogp - softmax · Σ_c dL/dlogp = (softmax - onehot) / N
+        var (xb, yb, a1, saved, mse) = Current();
+        var logitsG = mse ? saved * (2.0 / saved.numel()) : LogitsGrad(saved, yb); // MSE: dL/dout = 2 (out - onehot) / (N · out)
         _grads[2].addmm_(logitsG.t(), a1, beta: 0, alpha: 1);            // dL/dw2 = a1ᵀ · dL/dlogits, kept as its transpose (out, nh)
         _grads[3].copy_(logitsG.sum(dim: 0));                           // dL/db2 = Σₙ dL/dlogits
         var z1G = logitsG.mm(_params[2]).mul_(a1 > 0);                   // dL/dz1 = (dL/dlogits · w2ᵀ) ⊙ 1[z1 > 0]; a1 > 0 iff z1 > 0
@@ -190,10 +208,17 @@ public sealed class ManualClassifier : IDisposable
         foreach (var t in Parameters.Concat(Gradients).Concat(_params).Concat(_grads)) t.Dispose();
     }
 
+    /// <summary>dL/dlogits of the cross-entropy from the saved log-probabilities, (N, out).</summary>
+    private static Tensor LogitsGrad(Tensor logp, Tensor yb)
+    {
+        var logpG = Losses.NllGrad(logp, yb);                      // dL/dlogp = -onehot / N
+        return logpG - logp.exp() * logpG.sum(-1, keepdim: true); // dL/dlogits = dL/dlogp - softmax · Σ_c dL/dlogp = (softmax - onehot) / N
+    }
+
     private Saved Current()
     {
         if (_saved is null) throw new InvalidOperationException("Backward before Loss: call Loss(xb, yb) first");
-        if (_saved.Xb.IsInvalid || _saved.A1.IsInvalid || _saved.Logp.IsInvalid)
+        if (_saved.Xb.IsInvalid || _saved.A1.IsInvalid || _saved.Output.IsInvalid)
             throw new InvalidOperationException("the tensors saved by Loss were disposed: call Loss and Backward inside the same dispose scope");
         return _saved;
     }
@@ -212,5 +237,6 @@ public sealed class ManualClassifier : IDisposable
     private static Parameter BiasOf(Linear l) =>
         l.bias ?? throw new ArgumentException("the nn.Linear layer has no bias; this model needs one", nameof(l));
 
-    private sealed record Saved(Tensor Xb, Tensor Yb, Tensor A1, Tensor Logp);
+    /// <summary>What Backward needs: the input, labels, hidden activations, and the log-probabilities (cross-entropy) or output − onehot (MSE).</summary>
+    private sealed record Saved(Tensor Xb, Tensor Yb, Tensor A1, Tensor Output, bool Mse);
 }

@@ -62,6 +62,25 @@ public sealed class ManualClassifierTests(MnistFixture mnist)
         foreach (var (grad, r) in mc.Gradients.Zip(reference.Skip(1))) TensorAssert.RelClose(r, grad, 1e-10);
     }
 
+    [Theory, MemberData(nameof(Float64Case.Seeds), MemberType = typeof(Float64Case))]
+    public void Every_mse_gradient_matches_autograd_in_float64(int seed)
+    {
+        using var scope = NewDisposeScope();
+        using var c = new Float64Case(seed);
+        Tensor[] p = [c.Randn(c.NIn, c.Nh), c.Randn(c.Nh), c.Randn(c.Nh, c.C), c.Randn(c.C)];
+        var (x, targ) = (c.Randn(c.N, c.NIn), c.Classes());
+        using var mc = new ManualClassifier(p[0].clone(), p[1].clone(), p[2].clone(), p[3].clone());
+
+        var loss = mc.LossMse(x, targ);
+        mc.Backward();
+
+        var onehot = F.one_hot(targ, c.C).to(ScalarType.Float64);
+        var reference = Reference.Autograd(l => F.mse_loss(F.linear(F.relu(F.linear(l[0], l[1].t(), l[2])), l[3].t(), l[4]), onehot), [x, .. p]);
+        Assert.Equal(F.mse_loss(F.linear(F.relu(F.linear(x, p[0].t(), p[1])), p[2].t(), p[3]), onehot).item<double>(), loss.item<double>(), 12);
+        TensorAssert.RelClose(reference[0], mc.InputGradient(), 1e-10);
+        foreach (var (grad, r) in mc.Gradients.Zip(reference.Skip(1))) TensorAssert.RelClose(r, grad, 1e-10);
+    }
+
     [Theory, MemberData(nameof(Float64Case.FdSeeds), MemberType = typeof(Float64Case))]
     public void Every_gradient_matches_finite_differences_in_float64(int seed)
     {
