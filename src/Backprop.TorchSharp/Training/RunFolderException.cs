@@ -5,7 +5,7 @@ namespace Backprop.Training;
 /// <param name="reason">What the file system said.</param>
 /// <param name="inner">The underlying error.</param>
 public sealed class RunFolderException(string folder, string reason, Exception? inner = null)
-    : Exception($"cannot write to the output folder {folder}: {reason}. Pass a writable folder with --out.", inner)
+    : Exception($"cannot write to the output folder {folder}: {reason.TrimEnd('.')}. Pass a writable folder with --out.", inner)
 {
     /// <summary>The folder.</summary>
     public string Folder { get; } = folder;

@@ -41,15 +41,21 @@ public sealed class RunnerProcessTests
     }
 
     [Fact]
-    public void Train_runs_the_lessons_final_stage_to_a_good_model()
+    public void Train_runs_the_lessons_final_stage_to_a_good_model_with_plain_lines_when_redirected()
     {
-        var (code, stdout, stderr) = Run(null, "train");
+        using var dir = new TempDir();
+
+        var (code, stdout, stderr) = Run(null, "train", "--out", dir.Path);
 
         Assert.True(code == 0, stderr);
+        Assert.DoesNotContain("\u001b[", stdout); // no cursor control or colour in a log
         var rows = stdout.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(f => f.Length == 5 && int.TryParse(f[0], out _)).ToArray();
-        Assert.Equal(5, rows.Length);
+            .Where(f => f.Length == 5 && f[0].EndsWith("/5", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(["1/5", "2/5", "3/5", "4/5", "5/5"], rows.Select(r => r[0]));
         Assert.InRange(double.Parse(rows[^1][3], System.Globalization.CultureInfo.InvariantCulture), 0.96, 1.0);
+        foreach (var file in new[] { "checkpoint.ckpt", "metrics.jsonl", "curves.png", "misclassified.png" })
+            Assert.True(File.Exists(dir.File(file)), file);
+        Assert.Equal(0, Run(null, "evaluate", dir.File("checkpoint.ckpt")).Code);
     }
 
     [Fact]
@@ -58,7 +64,41 @@ public sealed class RunnerProcessTests
         var (code, _, stderr) = Run(null, "fly");
 
         Assert.Equal(2, code);
-        Assert.Contains("usage: backprop train", stderr);
+        Assert.Contains("Usage:", stderr);
+        Assert.Contains("backprop [command] [options]", stderr);
+    }
+
+    [Fact]
+    public async Task A_stop_signal_ends_the_run_after_the_epoch_s_checkpoint_and_says_how_to_resume()
+    {
+        using var dir = new TempDir();
+        var config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = Repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(Repo.Root, "src", "Backprop.Cli", "bin", config, "net10.0", "backprop.dll"), "train", "--epochs", "100", "--out", dir.Path })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (!File.Exists(dir.File("metrics.jsonl")) && DateTime.UtcNow < deadline && !p.HasExited) await Task.Delay(50);
+        Assert.False(p.HasExited, "backprop ended before its first epoch was saved");
+
+        // SIGTERM, handled as Ctrl+C's SIGINT is: a test host started in the background may inherit SIGINT as ignored.
+        using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+            Assert.Equal(0, kill.ExitCode);
+        }
+
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1)), "backprop did not stop after SIGTERM");
+        Assert.True(p.ExitCode == 130, $"exit code {p.ExitCode}: {await stderr}");
+        Assert.Contains($"--resume {dir.File("checkpoint.ckpt")}", await stderr);
+        var epochs = Backprop.Training.CheckpointFile.Load(dir.File("checkpoint.ckpt")).Epochs;
+        Assert.InRange(epochs, 1, 99);
+        Assert.Equal(epochs, File.ReadAllLines(dir.File("metrics.jsonl")).Length);
+        Assert.True(File.Exists(dir.File("curves.png")));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+        await stdout;
     }
 
     [Fact]
@@ -70,7 +110,8 @@ public sealed class RunnerProcessTests
         var (code, _, stderr) = Run(new Dictionary<string, string> { ["BACKPROP_NATIVE_CACHE"] = cache.Path }, "fly");
 
         Assert.Equal(2, code); // native load happened first and succeeded; only the command was wrong
-        Assert.DoesNotContain("TorchSharp", stderr);
+        Assert.DoesNotContain("libLibTorchSharp", stderr);
+        Assert.DoesNotContain("GLIBCXX", stderr);
         var copies = Directory.GetFiles(cache.Path, "libLibTorchSharp.so", SearchOption.AllDirectories);
         Assert.Equal(TorchNative.PatchedPath is null ? 0 : 1, copies.Length);
     }

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Backprop.Cli.Commands;
+using Backprop.Data;
+using Backprop.Native;
+using Backprop.Training;
+
+namespace Backprop.Cli;
+
+/// <summary>The <c>backprop</c> command line: parse, run one command, turn what went wrong into a message and an exit code.</summary>
+public static class BackpropApp
+{
+    /// <summary>Runs the command line <paramref name="args"/>.</summary>
+    /// <returns>An <see cref="ExitCodes"/> value: 0 done, 1 a problem the message explains, 2 a bad command line, 130 interrupted.</returns>
+    public static async Task<int> RunAsync(string[] args, CliConsole io, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(io);
+        var root = Root(io);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0) return Usage(root, parsed, io);
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration
+            {
+                Output = io.Error, // only --help and --version write here; commands write through io
+                Error = io.Error,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
+            }, cancel).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsUserError(e))
+        {
+            io.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Failed;
+        }
+    }
+
+    /// <summary>The root command with every subcommand.</summary>
+    public static RootCommand Root(CliConsole io)
+    {
+        var root = new RootCommand("backprop: fast.ai's backprop lessons (03 and 04) on TorchSharp. Train, evaluate and check MNIST models.")
+        {
+            TrainCommand.Create(io),
+            EvaluateCommand.Create(io),
+            GradCheckCommand.Create(io),
+            DataCommand.Create(io),
+        };
+        root.SetAction(_ =>
+        {
+            io.Error.WriteLine("error: no command given");
+            return Help(root, [], io.Error);
+        });
+        return root;
+    }
+
+    private static int Usage(RootCommand root, ParseResult parsed, CliConsole io)
+    {
+        foreach (var e in parsed.Errors) io.Error.WriteLine($"error: {e.Message}");
+        var path = new List<string>();
+        for (var r = parsed.CommandResult; r.Parent is CommandResult parent; r = parent) path.Insert(0, r.Command.Name);
+        return Help(root, path, io.Error);
+    }
+
+    private static int Help(RootCommand root, List<string> path, TextWriter to)
+    {
+        to.WriteLine();
+        root.Parse([.. path, "--help"]).Invoke(new InvocationConfiguration { Output = to, Error = to });
+        return ExitCodes.Usage;
+    }
+
+    /// <summary>Errors the user can act on, whose messages say what to do: printed without a stack trace.</summary>
+    private static bool IsUserError(Exception e) => e is TorchNativeException or DataFileException or DeviceChoiceException
+        or DownloadException or CheckpointException or TrainSettingsException or RunFolderException or ArgumentOutOfRangeException;
+}

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Globalization;
+using Backprop.Data;
+using Backprop.IO;
+using Backprop.Reporting;
+using Backprop.Training;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace Backprop.Cli.Commands;
+
+/// <summary><c>backprop evaluate CHECKPOINT</c>: accuracy, per-class accuracy and the confusion matrix, as tables and a PNG.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create(CliConsole io)
+    {
+        var checkpoint = new Argument<string>("CHECKPOINT") { Description = "A checkpoint.ckpt written by backprop train" };
+        var split = new Option<string>("--split") { Description = "The split to evaluate", HelpName = "test|valid", DefaultValueFactory = _ => "test" };
+        split.AcceptOnlyFromAmong("test", "valid");
+        var png = new Option<string?>("--png") { Description = "Where to write the confusion matrix PNG [default: confusion-<split>.png next to the checkpoint]", HelpName = "FILE" };
+        var data = Options.Data();
+        var device = Options.Device();
+        var command = new Command("evaluate", "Evaluate a checkpoint: accuracy, per-class accuracy and the confusion matrix (table and PNG)")
+        {
+            checkpoint, split, png, data, device,
+        };
+        command.SetAction(p => Run(io, p.GetValue(checkpoint)!, p.GetValue(split)!, p.GetValue(png), p.GetValue(data)!, p.GetValue(device)!));
+        return command;
+    }
+
+    private static int Run(CliConsole io, string file, string split, string? png, string dataDir, string deviceName)
+    {
+        var ckpt = CheckpointFile.Load(file);
+        var device = DeviceChoice.Resolve(deviceName);
+        png ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, $"confusion-{split}.png");
+        using var mnist = Mnist.Load(dataDir);
+        using var model = CheckpointModel.Load(ckpt, file, device);
+        var (x, y) = split == "test" ? (mnist.XTest, mnist.YTest) : (mnist.XValid, mnist.YValid);
+        var eval = Evaluation.Run(xb => model.call(xb), x, y, device);
+        var m = eval.Confusion;
+
+        var s = ckpt.Settings;
+        io.Out.WriteLine($"{file}: 784-{s.Hidden}-10 after {ckpt.Epochs} epoch(s), {TrainOverrides.Name(s.Loss)}, {TrainOverrides.Name(s.Gradients)} gradients; {split} split of {mnist.Source}");
+        io.Out.WriteLine($"{split} accuracy: {eval.Accuracy.ToString("F4", CultureInfo.InvariantCulture)} ({m.Count - eval.Misclassified().Count:N0} of {m.Count:N0})");
+
+        var perClass = new Table().Border(TableBorder.Simple).Title("per class");
+        foreach (var c in new[] { "digit", "images", "correct", "accuracy" }) perClass.AddColumn(new TableColumn(c).RightAligned());
+        for (var c = 0; c < m.Classes; c++)
+            perClass.AddRow($"{c}", $"{m.Support(c)}", $"{m[c, c]}", m.PerClassAccuracy[c].ToString("F4", CultureInfo.InvariantCulture));
+        io.Out.Write(perClass);
+
+        var confusion = new Table().Border(TableBorder.Simple).Title("confusion matrix (rows: true digit, columns: predicted)");
+        confusion.AddColumn(new TableColumn("true\\pred").RightAligned());
+        for (var c = 0; c < m.Classes; c++) confusion.AddColumn(new TableColumn($"{c}").RightAligned());
+        for (var a = 0; a < m.Classes; a++)
+            confusion.AddRow([$"{a}", .. Enumerable.Range(0, m.Classes).Select(p => a == p ? $"[bold]{m[a, p]}[/]" : $"{m[a, p]}")]);
+        io.Out.Write(confusion);
+
+        try
+        {
+            AtomicFile.Save(png, p => ConfusionMatrixPlot.Save(m, p, $"Confusion matrix, {split} split (accuracy {eval.Accuracy:P2})"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            io.Error.WriteLine($"error: cannot write {png}: {e.Message}. Pass a writable path with --png.");
+            return ExitCodes.Failed;
+        }
+        io.Out.WriteLine($"wrote {png}");
+        return ExitCodes.Ok;
+    }
+}

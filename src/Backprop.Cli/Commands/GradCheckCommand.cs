@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Backprop.Data;
+using Backprop.IO;
+using Backprop.Scratch;
+using Spectre.Console;
+
+namespace Backprop.Cli.Commands;
+
+/// <summary><c>backprop gradcheck</c>: every manual gradient of lesson 03 against autograd, on MNIST.</summary>
+internal static class GradCheckCommand
+{
+    public static Command Create(CliConsole io)
+    {
+        var json = new Option<string?>("--json") { Description = "Also write the rows as JSON to this file", HelpName = "FILE" };
+        var data = Options.Data();
+        var command = new Command("gradcheck", "Check every hand-written gradient (Lin, ReLU, MSE, log-softmax, NLL, cross-entropy, the models) against autograd on MNIST")
+        {
+            json, data,
+        };
+        command.SetAction(p => Run(io, p.GetValue(json), p.GetValue(data)!));
+        return command;
+    }
+
+    private static int Run(CliConsole io, string? json, string dataDir)
+    {
+        using var mnist = Mnist.Load(dataDir);
+        var rows = GradCheck.Run(mnist);
+        var table = new Table().Border(TableBorder.Simple);
+        foreach (var c in new[] { "component", "tensor", "shape", "reference" }) table.AddColumn(c);
+        foreach (var c in new[] { "max |manual - ref|", "tolerance", "result" }) table.AddColumn(new TableColumn(c).RightAligned());
+        foreach (var r in rows)
+            table.AddRow(Markup.Escape(r.Component), Markup.Escape(r.Tensor), $"({string.Join(", ", r.Shape)})", Markup.Escape(r.Reference),
+                $"{r.MaxAbsDiff:E2}", $"{r.Tolerance:E2}", r.Pass ? "pass" : "[red]FAIL[/]");
+        io.Out.Write(table);
+        if (json is not null)
+        {
+            try
+            {
+                AtomicFile.WriteText(json, GradCheckJson.Serialize(rows) + "\n");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                io.Error.WriteLine($"error: cannot write {json}: {e.Message}. Pass a writable path with --json.");
+                return ExitCodes.Failed;
+            }
+        }
+        var failed = rows.Count(r => !r.Pass);
+        io.Out.WriteLine(failed == 0 ? $"all {rows.Count} gradients match" : $"{failed} of {rows.Count} gradients do not match");
+        return failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+}

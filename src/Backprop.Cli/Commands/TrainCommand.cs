@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Backprop.Cli.Display;
+using Backprop.Training;
+
+namespace Backprop.Cli.Commands;
+
+/// <summary><c>backprop train</c>: the lesson's final stage on MNIST, with checkpoints, metrics and plots.</summary>
+internal static class TrainCommand
+{
+    private static readonly Dictionary<string, LossKind> Losses = new() { ["ce"] = LossKind.CrossEntropy, ["mse"] = LossKind.Mse };
+    private static readonly Dictionary<string, GradientKind> Gradients = new() { ["autograd"] = GradientKind.Autograd, ["manual"] = GradientKind.Manual };
+
+    public static Command Create(CliConsole io)
+    {
+        var epochs = Options.AtLeast("--epochs", 1, "Epochs to train in total (a resumed run continues up to this number) [default: 5]", "-e");
+        var bs = Options.AtLeast("--batch-size", 1, "Training batch size; validation uses twice as many [default: 50]", "--bs");
+        var lr = Options.Positive("--lr", "SGD learning rate [default: 0.5]");
+        var hidden = Options.AtLeast("--hidden", 1, "Hidden units, the lesson's nh [default: 50]", "--nh");
+        var loss = new Option<string?>("--loss") { Description = "ce (cross-entropy) or mse (against one-hot targets) [default: ce]", HelpName = "ce|mse" };
+        loss.AcceptOnlyFromAmong([.. Losses.Keys]);
+        var gradients = new Option<string?>("--gradients") { Description = "autograd, or manual (lesson 03's hand-written backward and SGD) [default: autograd]", HelpName = "autograd|manual" };
+        gradients.AcceptOnlyFromAmong([.. Gradients.Keys]);
+        var seed = new Option<long?>("--seed") { Description = "torch.manual_seed for the weights and the shuffling [default: 1]", HelpName = "N" };
+        var device = Options.Device();
+        var data = Options.Data();
+        var output = new Option<string?>("--out") { Description = "Run folder for the checkpoint, metrics and plots [default: runs/<timestamp>, or the checkpoint's folder with --resume]", HelpName = "DIR" };
+        var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint: weights, optimizer, epoch and random state", HelpName = "CHECKPOINT" };
+        var metrics = new Option<string?>("--metrics") { Description = "Also write the per-epoch metrics (JSON Lines) to this file", HelpName = "FILE" };
+
+        var command = new Command("train", "Train 784-nh-10 on MNIST (defaults: the lesson's final stage, 784-50-10, cross-entropy, SGD lr 0.5, bs 50, 5 epochs, seed 1, shuffled)")
+        {
+            epochs, bs, lr, hidden, loss, gradients, seed, device, data, output, resume, metrics,
+        };
+        command.SetAction((p, cancel) =>
+        {
+            var request = new TrainRequest
+            {
+                Overrides = new TrainOverrides(
+                    Hidden: p.GetValue(hidden),
+                    Loss: Options.Choice(p, loss, Losses),
+                    Gradients: Options.Choice(p, gradients, Gradients),
+                    LearningRate: p.GetValue(lr),
+                    BatchSize: p.GetValue(bs),
+                    Epochs: p.GetValue(epochs),
+                    Seed: p.GetValue(seed)),
+                DataDir = p.GetValue(data)!,
+                Device = p.GetValue(device)!,
+                OutDir = p.GetValue(output),
+                Resume = p.GetValue(resume),
+                MetricsFile = p.GetValue(metrics),
+            };
+            return Task.FromResult(Run(io, request, cancel));
+        });
+        return command;
+    }
+
+    private static int Run(CliConsole io, TrainRequest request, CancellationToken cancel)
+    {
+        var outcome = io.Live
+            ? LiveTrainDisplay.Run(io.Out, observer => TrainRun.Execute(request, observer, cancel: cancel))
+            : TrainRun.Execute(request, new PlainTrainDisplay(io.Out), cancel: cancel);
+        Summary.Write(io.Out, outcome);
+        switch (outcome.Status)
+        {
+            case TrainStatus.Diverged:
+                var last = outcome.History.Count == 0 ? "no checkpoint was written" : $"the checkpoint of epoch {outcome.History.Count} is kept in {outcome.Folder.Checkpoint}";
+                io.Error.WriteLine($"error: training diverged: the loss of epoch {outcome.Failed!.Epoch + 1} is {outcome.Failed.TrainLoss} (valid {outcome.Failed.ValidLoss}); {last}. " +
+                    $"Try a lower learning rate, e.g. --lr {TrainOverrides.Name(outcome.Settings.LearningRate / 10)}.");
+                return ExitCodes.Failed;
+            case TrainStatus.Interrupted:
+                io.Error.WriteLine(outcome.History.Count == 0
+                    ? "interrupted before the first epoch ended; nothing to resume"
+                    : $"interrupted; continue with: backprop train --resume {outcome.Folder.Checkpoint}");
+                return ExitCodes.Interrupted;
+            default:
+                return ExitCodes.Ok;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using Backprop.Training;
+using Spectre.Console;
+
+namespace Backprop.Cli.Display;
+
+/// <summary>Plain lines for logs and CI: the run, a line at each quarter of an epoch, and a line per epoch.</summary>
+internal sealed class PlainTrainDisplay(IAnsiConsole console) : ITrainObserver
+{
+    private int _total;
+    private readonly Stopwatch _epochClock = new();
+
+    public void Started(TrainStart start)
+    {
+        _total = start.Settings.Epochs;
+        foreach (var line in Summary.Describe(start)) console.WriteLine(line);
+        console.WriteLine($"{"epoch",7}  {"train loss",10}  {"valid loss",10}  {"valid acc",9}  {"seconds",7}");
+    }
+
+    public void Batch(BatchProgress p)
+    {
+        if (p.Batch == 0) _epochClock.Restart();
+        var quarter = Math.Max(1, p.BatchCount / 4);
+        if ((p.Batch + 1) % quarter != 0 || p.Batch + 1 == p.BatchCount) return;
+        var rate = (p.Batch + 1) / Math.Max(_epochClock.Elapsed.TotalSeconds, 1e-9);
+        console.WriteLine($"  epoch {p.Epoch + 1}: batch {p.Batch + 1}/{p.BatchCount}, loss {EpochTable.F(p.RunningLoss(), "F4")}, {rate:F0} batches/s");
+    }
+
+    public void Epoch(EpochResult r)
+    {
+        var row = EpochTable.Row(r, _total);
+        console.WriteLine($"{row[0],7}  {row[1],10}  {row[2],10}  {row[3],9}  {row[4],7}");
+    }
+}

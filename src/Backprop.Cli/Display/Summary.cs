@@ -1,0 +1,28 @@
+using Backprop.Training;
+using Spectre.Console;
+
+namespace Backprop.Cli.Display;
+
+/// <summary>The lines that open a run and the summary that closes it.</summary>
+internal static class Summary
+{
+    public static IEnumerable<string> Describe(TrainStart s)
+    {
+        var t = s.Settings;
+        var loss = t.Loss == LossKind.Mse ? "MSE" : "cross-entropy";
+        yield return $"784-{t.Hidden}-10, {loss}, {TrainOverrides.Name(t.Gradients)} gradients, SGD lr {TrainOverrides.Name(t.LearningRate)}, bs {t.BatchSize}, seed {t.Seed}, on {s.Device}";
+        yield return $"data: {s.DataSource}";
+        yield return $"run folder: {s.Folder.Path}" + (s.FirstEpoch > 0 ? $" (resuming after epoch {s.FirstEpoch})" : "");
+    }
+
+    public static void Write(IAnsiConsole console, TrainOutcome o)
+    {
+        if (o.History.Count > 0)
+        {
+            var best = o.History.MaxBy(r => r.ValidAccuracy)!;
+            var last = o.History[^1];
+            console.WriteLine($"valid accuracy {EpochTable.F(last.ValidAccuracy, "F4")} after epoch {last.Epoch + 1} (best {EpochTable.F(best.ValidAccuracy, "F4")} at epoch {best.Epoch + 1}); {o.History.Sum(r => r.Seconds):F1} s of training");
+        }
+        foreach (var f in o.Files) console.WriteLine($"wrote {f}");
+    }
+}

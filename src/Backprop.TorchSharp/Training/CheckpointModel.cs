@@ -1,0 +1,35 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Backprop.Training;
+
+/// <summary>Rebuilds the trained model of a <see cref="Checkpoint"/>, to evaluate it.</summary>
+public static class CheckpointModel
+{
+    /// <summary>
+    /// <c>nn.Sequential(nn.Linear(784, nh), nn.ReLU(), nn.Linear(nh, 10))</c> with the checkpoint's weights, on
+    /// <paramref name="device"/>, in evaluation mode. The caller disposes it.
+    /// </summary>
+    /// <param name="checkpoint">The checkpoint.</param>
+    /// <param name="file">Its path, for errors.</param>
+    /// <param name="device">Where the model goes.</param>
+    /// <exception cref="CheckpointException">The weights do not fit the model the settings describe.</exception>
+    public static Sequential Load(Checkpoint checkpoint, string file, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var model = nn.Sequential(nn.Linear(784, checkpoint.Settings.Hidden), nn.ReLU(), nn.Linear(checkpoint.Settings.Hidden, 10));
+        try
+        {
+            ModelState.Restore(model, checkpoint.Weights, file);
+            model.to(device);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}

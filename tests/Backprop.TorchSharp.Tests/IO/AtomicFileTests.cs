@@ -1,0 +1,52 @@
+using Backprop.IO;
+
+namespace Backprop.Tests.IO;
+
+public sealed class AtomicFileTests
+{
+    [Fact]
+    public void Write_replaces_the_file_and_leaves_no_temporary_file()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("a.txt"), "old");
+
+        AtomicFile.WriteText(dir.File("a.txt"), "new");
+
+        Assert.Equal("new", File.ReadAllText(dir.File("a.txt")));
+        Assert.Equal(["a.txt"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void A_writer_that_fails_halfway_leaves_the_old_file_whole()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("a.txt"), "old");
+
+        Assert.Throws<IOException>(() => AtomicFile.Write(dir.File("a.txt"), s =>
+        {
+            s.Write("half of the new"u8);
+            throw new IOException("disk full");
+        }));
+
+        Assert.Equal("old", File.ReadAllText(dir.File("a.txt")));
+        Assert.Single(Directory.GetFiles(dir.Path));
+    }
+
+    [Fact]
+    public void Save_hands_the_library_a_temporary_path_with_the_same_extension()
+    {
+        using var dir = new TempDir();
+        string? given = null;
+
+        AtomicFile.Save(dir.File("plot.png"), p =>
+        {
+            given = p;
+            File.WriteAllBytes(p, [1, 2, 3]);
+        });
+
+        Assert.EndsWith(".png", given);
+        Assert.NotEqual(dir.File("plot.png"), given);
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(dir.File("plot.png")));
+        Assert.False(File.Exists(given));
+    }
+}
