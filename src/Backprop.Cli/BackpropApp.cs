@@ -44,6 +44,7 @@ public static class BackpropApp
             EvaluateCommand.Create(io),
             GradCheckCommand.Create(io),
             DataCommand.Create(io),
+            BenchCommand.Create(io),
         };
         root.SetAction(_ =>
         {

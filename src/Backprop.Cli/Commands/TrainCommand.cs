@@ -25,11 +25,12 @@ internal static class TrainCommand
         var data = Options.Data();
         var output = new Option<string?>("--out") { Description = "Run folder for the checkpoint, metrics and plots [default: runs/<timestamp>, or the checkpoint's folder with --resume]", HelpName = "DIR" };
         var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint: weights, optimizer, epoch and random state", HelpName = "CHECKPOINT" };
+        var threads = Options.AtLeast("--threads", 1, "torch intra-op threads on the CPU [default: 1, fastest for this small model]", "-t");
         var metrics = new Option<string?>("--metrics") { Description = "Also write the per-epoch metrics (JSON Lines) to this file", HelpName = "FILE" };
 
         var command = new Command("train", "Train 784-nh-10 on MNIST (defaults: the lesson's final stage, 784-50-10, cross-entropy, SGD lr 0.5, bs 50, 5 epochs, seed 1, shuffled)")
         {
-            epochs, bs, lr, hidden, loss, gradients, seed, device, data, output, resume, metrics,
+            epochs, bs, lr, hidden, loss, gradients, seed, device, data, output, resume, metrics, threads,
         };
         command.SetAction((p, cancel) =>
         {
@@ -48,6 +49,7 @@ internal static class TrainCommand
                 OutDir = p.GetValue(output),
                 Resume = p.GetValue(resume),
                 MetricsFile = p.GetValue(metrics),
+                Threads = p.GetValue(threads),
             };
             return Task.FromResult(Run(io, request, cancel));
         });

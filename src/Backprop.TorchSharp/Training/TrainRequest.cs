@@ -18,6 +18,9 @@ public sealed record TrainRequest
     /// <summary>The checkpoint to continue (<c>--resume</c>); <see langword="null"/> for a new run.</summary>
     public string? Resume { get; init; }
 
+    /// <summary>torch's intra-op threads on the CPU (<c>--threads</c>); <see langword="null"/> for <see cref="Performance.CpuThreads.ForSmallModels"/>.</summary>
+    public int? Threads { get; init; }
+
     /// <summary>An extra copy of the per-epoch metrics, JSON Lines (<c>--metrics</c>).</summary>
     public string? MetricsFile { get; init; }
 }

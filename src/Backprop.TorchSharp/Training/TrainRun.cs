@@ -1,5 +1,6 @@
 using Backprop.Data;
 using Backprop.IO;
+using Backprop.Performance;
 using Backprop.Reporting;
 using Backprop.Scratch;
 using TorchSharp;
@@ -38,6 +39,7 @@ public static class TrainRun
         var folder = RunFolder.Prepare(request.OutDir ?? DefaultFolder(request, now ?? DateTime.Now));
         if (request.MetricsFile is not null) ProbeWritable(request.MetricsFile);
         var device = DeviceChoice.Resolve(request.Device);
+        CpuThreads.Apply(request.Threads, device);
         using var mnist = Mnist.Load(request.DataDir);
 
         manual_seed(settings.Seed);

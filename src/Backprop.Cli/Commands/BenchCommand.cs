@@ -1,0 +1,58 @@
+using System.CommandLine;
+using Backprop.Data;
+using Backprop.Performance;
+using Backprop.Training;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Backprop.Cli.Commands;
+
+/// <summary><c>backprop bench</c>: seconds per epoch of every way to train, in one run, against the targets.</summary>
+internal static class BenchCommand
+{
+    public static Command Create(CliConsole io)
+    {
+        var epochs = Options.AtLeast("--epochs", 1, "Timed epochs per mode, after one warm-up epoch [default: 10]", "-e");
+        var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to this file", HelpName = "FILE" };
+        var samples = Options.AtLeast("--samples", 50, "Training samples per epoch [default: all 50,000]", "-n");
+        var threads = Options.AtLeast("--threads", 1, "torch intra-op threads on the CPU [default: 1, as train uses]", "-t");
+        var batchSizes = new Option<int[]>("--batch-sizes")
+        {
+            Description = "Also time the final stage at these batch sizes [default: 50 and 4096 on CUDA, none on the CPU]",
+            HelpName = "N",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var device = Options.Device();
+        var data = Options.Data();
+        var command = new Command("bench", "Time raw, final, shuffled, torchsharp_loader and manual training (784-50-10, bs 50) in one run and compare them with the targets")
+        {
+            epochs, json, samples, threads, batchSizes, device, data,
+        };
+        command.SetAction(p =>
+        {
+            var dev = DeviceChoice.Resolve(p.GetValue(device)!);
+            CpuThreads.Apply(p.GetValue(threads), dev);
+            using var mnist = Mnist.Load(p.GetValue(data)!);
+            var sizes = p.GetValue(batchSizes) is { Length: > 0 } given ? given : dev.type == DeviceType.CUDA ? [50, 4096] : [];
+            var options = new BenchOptions(Epochs: p.GetValue(epochs) ?? 10, Samples: p.GetValue(samples));
+            var report = EpochBench.Run(mnist, options, dev, sizes, line => io.Error.WriteLine(line));
+            foreach (var line in report.Format()) io.Out.WriteLine(line);
+            if (p.GetValue(json) is { } path)
+            {
+                try
+                {
+                    report.WriteJson(path);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    io.Error.WriteLine($"error: cannot write {path}: {e.Message}. Pass a writable path with --json.");
+                    return ExitCodes.Failed;
+                }
+                io.Out.WriteLine($"wrote {path}");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
