@@ -30,6 +30,8 @@ public sealed class BackpropAppTests
     [InlineData("train", "--device", "gpu")]
     [InlineData("evaluate")]
     [InlineData("data", "shred")]
+    [InlineData("bench", "--epochs", "0")]
+    [InlineData("bench", "--samples", "10")]
     public void A_bad_command_line_prints_the_error_and_usage_and_exits_2(params string[] args)
     {
         var (code, stdout, stderr) = Run(args);
@@ -173,5 +175,18 @@ public sealed class BackpropAppTests
         Assert.Equal(ExitCodes.Failed, code);
         Assert.Contains("t10k-labels-idx1-ubyte.gz", stdout);
         Assert.Contains("1 of 4 files", stderr);
+    }
+
+    [Fact]
+    public void Bench_prints_every_mode_and_writes_the_json()
+    {
+        using var dir = new TempDir();
+
+        var (code, stdout, stderr) = Run("bench", "--epochs", "1", "--samples", "500", "--json", dir.File("b.json"));
+
+        Assert.True(code == 0, stderr);
+        foreach (var mode in new[] { "raw", "final", "shuffled", "torchsharp_loader", "manual", "final_vs_raw" }) Assert.Contains(mode, stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("b.json")));
+        Assert.Equal(4, doc.RootElement.GetProperty("ratios").EnumerateObject().Count());
     }
 }
