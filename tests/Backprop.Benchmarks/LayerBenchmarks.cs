@@ -1,4 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Backprop.Scratch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,10 +12,19 @@ namespace Backprop.Benchmarks;
 /// Forward + backward of each lesson 03 piece at the lesson's sizes (bs 50, 784-50-10), by hand (the Scratch formulas)
 /// against autograd (the same forward, then <c>backward()</c>). Each iteration runs in its own dispose scope.
 /// </summary>
-[ShortRunJob]
+[Config(typeof(InProcessShortRun))]
 [MemoryDiagnoser]
 public class LayerBenchmarks
 {
+    /// <summary>
+    /// Short runs inside the benchmark process: a generated child project would not carry TorchSharp's native libtorch
+    /// package, and in-process the library's native set-up (the Linux loader fix) is already done.
+    /// </summary>
+    private sealed class InProcessShortRun : ManualConfig
+    {
+        public InProcessShortRun() => AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
+    }
+
     private Tensor _x = null!, _w = null!, _b = null!, _h = null!, _logits = null!, _targ = null!, _y = null!;
 
     /// <summary>Rows per batch.</summary>
