@@ -34,6 +34,7 @@ public class LayerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        Backprop.Native.TorchNative.EnsureLoaded(); // before TorchSharp initialises: the Linux loader fix
         set_num_threads(1);
         manual_seed(42);
         _x = randn(Bs, 784);
