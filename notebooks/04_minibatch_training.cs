@@ -17,6 +17,7 @@ var failures = 0;
 
 Section("Setup");
 // The course: torch.set_printoptions(precision=2, linewidth=140, sci_mode=False); torch.manual_seed(1).
+Backprop.Native.TorchNative.EnsureLoaded(); // the library's Linux loader fix, before TorchSharp starts
 manual_seed(1);
 set_num_threads(1); // one thread: this small model trains fastest so (docs/PERFORMANCE.md), and runs the same on any machine
 using var mnist = Mnist.Load(Mnist.DefaultDirectory());
