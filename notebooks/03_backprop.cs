@@ -11,8 +11,8 @@ using static TorchSharp.torch;
 var failures = 0;
 
 Section("Setup");
-// The course: torch.Backprop.Native.TorchNative.EnsureLoaded(); // the library's Linux loader fix, before TorchSharp starts
-manual_seed(42); torch.set_printoptions(precision=2, linewidth=125, sci_mode=False).
+// The course: torch.manual_seed(42); torch.set_printoptions(precision=2, linewidth=125, sci_mode=False).
+Backprop.Native.TorchNative.EnsureLoaded(); // the library's Linux loader fix, before TorchSharp starts
 manual_seed(42);
 using var mnist = Mnist.Load(Mnist.DefaultDirectory());
 var (xTrain, yTrain, xValid, yValid) = (mnist.XTrain, mnist.YTrain, mnist.XValid, mnist.YValid);
