@@ -1,4 +1,3 @@
-using Backprop.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -8,37 +7,28 @@ namespace Backprop.Performance;
 /// <summary><see cref="BenchMode.TorchSharpLoader"/>: the final stage's model on TorchSharp's own DataLoader, which fetches one sample at a time and concatenates.</summary>
 internal sealed class TorchSharpLoaderRunner : IEpochRunner
 {
-    private readonly (Sequential Model, SGD Opt) _m;
+    private readonly PlainSgd _sgd;
     private readonly Samples _ds;
     private readonly DataLoader _dl;
 
     public TorchSharpLoaderRunner(Tensor x, Tensor y, int bs, int nh, Device device)
     {
-        _m = Models.GetModel(0.5, nh, device);
+        _sgd = new PlainSgd(nh, device);
         _ds = new Samples(x, y);
         _dl = utils.data.DataLoader(_ds, bs, shuffle: false, device: device);
     }
 
     public void RunEpoch()
     {
-        foreach (var batch in _dl)
-        {
-            using var scope = NewDisposeScope(); // the loader disposes the batch itself, when it makes the next one
-            var loss = LossFunc.CrossEntropy(_m.Model.call(batch["data"]), batch["label"]);
-            _m.Opt.zero_grad();
-            loss.backward();
-            _m.Opt.step();
-        }
-        using var sync = _m.Model.parameters().First().sum();
-        sync.item<float>();
+        foreach (var batch in _dl) _sgd.Step(batch["data"], batch["label"]); // the loader disposes each batch when it makes the next
+        _sgd.Synchronize();
     }
 
     public void Dispose()
     {
         _dl.Dispose();
         _ds.Dispose();
-        _m.Opt.Dispose();
-        _m.Model.Dispose();
+        _sgd.Dispose();
     }
 
     /// <summary>A TorchSharp map-style dataset over (x, y): <c>GetTensor(i)</c> is one sample's image and label.</summary>
