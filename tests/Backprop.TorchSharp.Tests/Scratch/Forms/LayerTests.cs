@@ -1,0 +1,95 @@
+using Backprop.Scratch;
+using static TorchSharp.torch;
+
+namespace Backprop.Tests.Scratch.Forms;
+
+/// <summary>Lin, Relu and Mse in both of the lesson's forms: each backward against autograd in float64, and each misuse refused.</summary>
+public sealed class LayerTests
+{
+    [Theory, MemberData(nameof(LayerForm.NamesAndSeeds), MemberType = typeof(LayerForm))]
+    public void Lin_backward_sets_the_gradients_autograd_finds_in_float64(string form, int seed)
+    {
+        using var scope = NewDisposeScope();
+        using var c = new Float64Case(seed);
+        var (x, w, b, outG) = (new Variable(c.Randn(c.N, c.NIn)), new Variable(c.Randn(c.NIn, c.Nh)), new Variable(c.Randn(c.Nh)), c.Randn(c.N, c.Nh));
+        var lin = LayerForm.Named(form).Lin(w, b);
+
+        var output = lin.Call(x);
+        output.G = outG;
+        lin.Backward();
+
+        var reference = Reference.Autograd(l => ((l[0].matmul(l[1]) + l[2]) * outG).sum(), x.Data, w.Data, b.Data);
+        TensorAssert.RelClose(reference[0], x.G, 1e-10);
+        TensorAssert.RelClose(reference[1], w.G, 1e-10);
+        TensorAssert.RelClose(reference[2], b.G, 1e-10);
+    }
+
+    [Theory, MemberData(nameof(LayerForm.NamesAndSeeds), MemberType = typeof(LayerForm))]
+    public void Relu_backward_sets_the_gradient_autograd_finds_in_float64(string form, int seed)
+    {
+        using var scope = NewDisposeScope();
+        using var c = new Float64Case(seed);
+        var (x, outG) = (new Variable(c.Randn(c.N, c.Nh)), c.Randn(c.N, c.Nh));
+        var relu = LayerForm.Named(form).Relu();
+
+        var output = relu.Call(x);
+        output.G = outG;
+        relu.Backward();
+
+        TensorAssert.Close(x.Data.clamp_min(0), output.Data, 0);
+        TensorAssert.RelClose(Reference.Autograd(l => (l[0].relu() * outG).sum(), x.Data)[0], x.G, 1e-10);
+    }
+
+    [Theory, MemberData(nameof(LayerForm.NamesAndSeeds), MemberType = typeof(LayerForm))]
+    public void Mse_backward_sets_the_gradient_autograd_finds_in_float64_in_the_outputs_shape(string form, int seed)
+    {
+        using var scope = NewDisposeScope();
+        using var c = new Float64Case(seed);
+        var (output, targ) = (new Variable(c.Randn(c.N, 1)), new Variable(c.Randn(c.N)));
+        var mse = LayerForm.Named(form).Mse();
+
+        var loss = mse.Call(output, targ);
+        mse.Backward();
+
+        Assert.Equal(((output.Data[.., 0] - targ.Data).pow(2).mean()).item<double>(), loss.Data.item<double>(), 12);
+        Assert.Equal([(long)c.N, 1], output.G.shape);
+        TensorAssert.RelClose(Reference.Autograd(l => (l[0].squeeze(-1) - targ.Data).pow(2).mean(), output.Data)[0], output.G, 1e-10);
+    }
+
+    [Theory, MemberData(nameof(LayerForm.Names), MemberType = typeof(LayerForm))]
+    public void Backward_before_call_is_refused_by_every_layer(string form)
+    {
+        using var scope = NewDisposeScope();
+        var f = LayerForm.Named(form);
+
+        Assert.Contains("Lin.Backward before Lin.Call", Assert.Throws<InvalidOperationException>(f.Lin(new Variable(zeros(4, 2)), new Variable(zeros(2))).Backward).Message);
+        Assert.Contains("Relu.Backward before Relu.Call", Assert.Throws<InvalidOperationException>(f.Relu().Backward).Message);
+        Assert.Contains("Mse.Backward before Mse.Call", Assert.Throws<InvalidOperationException>(f.Mse().Backward).Message);
+    }
+
+    [Theory, MemberData(nameof(LayerForm.Names), MemberType = typeof(LayerForm))]
+    public void Lin_backward_before_the_output_has_a_gradient_is_refused(string form)
+    {
+        using var scope = NewDisposeScope();
+        var lin = LayerForm.Named(form).Lin(new Variable(zeros(4, 2)), new Variable(zeros(2)));
+
+        lin.Call(new Variable(zeros(3, 4)));
+
+        Assert.Contains("no gradient yet", Assert.Throws<InvalidOperationException>(lin.Backward).Message);
+    }
+
+    [Theory, MemberData(nameof(LayerForm.Names), MemberType = typeof(LayerForm))]
+    public void Inputs_that_do_not_fit_name_both_shapes(string form)
+    {
+        using var scope = NewDisposeScope();
+        var f = LayerForm.Named(form);
+
+        var lin = Assert.Throws<ArgumentException>(() => f.Lin(new Variable(zeros(784, 50)), new Variable(zeros(50))).Call(new Variable(zeros(8, 783))));
+        var mse = Assert.Throws<ArgumentException>(() => f.Mse().Call(new Variable(zeros(6, 1)), new Variable(zeros(5))));
+
+        Assert.Contains("(8, 783)", lin.Message);
+        Assert.Contains("(784, 50)", lin.Message);
+        Assert.Contains("(6, 1)", mse.Message);
+        Assert.Contains("(5)", mse.Message);
+    }
+}
