@@ -1,4 +1,5 @@
 using System.Globalization;
+using Backprop.IO;
 
 namespace Backprop.Training;
 
@@ -25,24 +26,23 @@ public sealed record RunFolder(string Path)
     public static string Default(string root, DateTime now) =>
         System.IO.Path.Combine(root, "runs", now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
 
-    /// <summary>Creates the folder if needed and proves it writable by writing and deleting a probe file.</summary>
+    /// <summary>Creates the folder if needed and proves that its checkpoint can be written, leaving any files in it as they are.</summary>
     /// <exception cref="RunFolderException">The folder cannot be created or written.</exception>
     public static RunFolder Prepare(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var probe = System.IO.Path.Combine(path, $".write-test-{Guid.NewGuid():N}");
+        var folder = new RunFolder(path);
         try
         {
             if (File.Exists(path)) throw new IOException("it is a file, not a folder");
             Directory.CreateDirectory(path);
-            File.WriteAllBytes(probe, [1]);
-            File.Delete(probe);
+            AtomicFile.CheckWritable(folder.Checkpoint);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            throw new RunFolderException(path, e.Message, e);
+            throw RunFolderException.OutputFolder(path, e.Message, e);
         }
-        return new RunFolder(path);
+        return folder;
     }
 
     private string Combine(string name) => System.IO.Path.Combine(Path, name);

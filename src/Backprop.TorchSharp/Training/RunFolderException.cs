@@ -1,12 +1,18 @@
 namespace Backprop.Training;
 
-/// <summary>The output folder of a run (<c>--out</c>) cannot be created or written.</summary>
-/// <param name="folder">The folder.</param>
-/// <param name="reason">What the file system said.</param>
-/// <param name="inner">The underlying error.</param>
-public sealed class RunFolderException(string folder, string reason, Exception? inner = null)
-    : Exception($"cannot write to the output folder {folder}: {reason.TrimEnd('.')}. Pass a writable folder with --out.", inner)
+/// <summary>Something a run writes cannot be created or written: its output folder (<c>--out</c>) or its metrics file (<c>--metrics</c>).</summary>
+public sealed class RunFolderException : Exception
 {
-    /// <summary>The folder.</summary>
-    public string Folder { get; } = folder;
+    private RunFolderException(string path, string message, Exception? inner) : base(message, inner) => Folder = path;
+
+    /// <summary>The folder, or the metrics file.</summary>
+    public string Folder { get; }
+
+    /// <summary>The output folder <paramref name="folder"/> cannot be created or written; <paramref name="reason"/> is what the file system said.</summary>
+    public static RunFolderException OutputFolder(string folder, string reason, Exception? inner = null) =>
+        new(folder, $"cannot write to the output folder {folder}: {reason.TrimEnd('.')}. Pass a writable folder with --out.", inner);
+
+    /// <summary>The metrics file <paramref name="file"/> cannot be written; <paramref name="reason"/> is what the file system said.</summary>
+    public static RunFolderException MetricsFile(string file, string reason, Exception? inner = null) =>
+        new(file, $"cannot write the metrics file {file}: {reason.TrimEnd('.')}. Pass a file in a writable folder with --metrics.", inner);
 }

@@ -115,14 +115,11 @@ public static class TrainRun
     {
         try
         {
-            var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"the folder {dir} does not exist");
-            if (Directory.Exists(path)) throw new IOException("it is a folder");
-            AtomicFile.WriteText(path, "");
+            AtomicFile.CheckWritable(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RunFolderException(path, e.Message, e);
+            throw RunFolderException.MetricsFile(path, e.Message, e);
         }
     }
 

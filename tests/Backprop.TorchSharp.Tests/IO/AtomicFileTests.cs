@@ -49,4 +49,30 @@ public sealed class AtomicFileTests
         Assert.Equal([1, 2, 3], File.ReadAllBytes(dir.File("plot.png")));
         Assert.False(File.Exists(given));
     }
+
+    [Fact]
+    public void CheckWritable_leaves_an_existing_file_as_it_is_and_no_temporary_file()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("m.jsonl"), "kept");
+
+        AtomicFile.CheckWritable(dir.File("m.jsonl"));
+        AtomicFile.CheckWritable(dir.File("new.jsonl"));
+
+        Assert.Equal("kept", File.ReadAllText(dir.File("m.jsonl")));
+        Assert.Equal(["m.jsonl"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void CheckWritable_refuses_a_folder_and_a_missing_folder_by_name()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.File("sub"));
+
+        var folder = Assert.Throws<IOException>(() => AtomicFile.CheckWritable(dir.File("sub")));
+        var missing = Assert.Throws<DirectoryNotFoundException>(() => AtomicFile.CheckWritable(dir.File("none/m.jsonl")));
+
+        Assert.Contains("is a folder", folder.Message);
+        Assert.Contains(dir.File("none"), missing.Message);
+    }
 }

@@ -127,6 +127,22 @@ public sealed class TrainRunTests
             TrainRun.Execute(Request(dir.Path) with { MetricsFile = dir.File("missing/folder/m.jsonl") }, new Recorder()));
 
         Assert.Contains("m.jsonl", e.Message);
+        Assert.Contains("--metrics", e.Message);
+    }
+
+    [Fact]
+    public void A_run_that_fails_before_training_leaves_an_existing_metrics_file_and_checkpoint_as_they_were()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("m.jsonl"), "kept\n");
+        File.WriteAllText(dir.File("checkpoint.ckpt"), "kept");
+
+        Assert.Throws<DataFileException>(() =>
+            TrainRun.Execute(Request(dir.Path) with { MetricsFile = dir.File("m.jsonl"), DataDir = dir.File("nothing") }, new Recorder()));
+
+        Assert.Equal("kept\n", File.ReadAllText(dir.File("m.jsonl")));
+        Assert.Equal("kept", File.ReadAllText(dir.File("checkpoint.ckpt")));
+        Assert.Equal(["checkpoint.ckpt", "m.jsonl"], Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order());
     }
 
     [Fact]
