@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Backprop.Data;
+using Backprop.IO;
 using Backprop.Performance;
 using Backprop.Training;
 using Spectre.Console;
@@ -23,6 +24,11 @@ internal static class BenchCommand
             HelpName = "N",
             AllowMultipleArgumentsPerToken = true,
         };
+        batchSizes.Validators.Add(r =>
+        {
+            var bad = r.GetValueOrDefault<int[]>()?.Where(bs => bs < 1).ToArray() ?? [];
+            if (bad.Length > 0) r.AddError($"--batch-sizes must be whole numbers of at least 1, got {string.Join(", ", bad)}");
+        });
         var device = Options.Device();
         var data = Options.Data();
         var command = new Command("bench", "Time raw, final, shuffled, torchsharp_loader and manual training (784-50-10, bs 50) in one run and compare them with the targets")
@@ -31,6 +37,8 @@ internal static class BenchCommand
         };
         command.SetAction(p =>
         {
+            var path = p.GetValue(json);
+            if (path is not null && !CanWrite(io, path)) return ExitCodes.Failed; // before the minutes of timing, not after
             var dev = DeviceChoice.Resolve(p.GetValue(device)!);
             CpuThreads.Apply(p.GetValue(threads), dev);
             using var mnist = Mnist.Load(p.GetValue(data)!);
@@ -38,21 +46,38 @@ internal static class BenchCommand
             var options = new BenchOptions(Epochs: p.GetValue(epochs) ?? 10, Samples: p.GetValue(samples));
             var report = EpochBench.Run(mnist, options, dev, sizes, line => io.Error.WriteLine(line));
             foreach (var line in report.Format()) io.Out.WriteLine(line);
-            if (p.GetValue(json) is { } path)
+            if (path is null) return ExitCodes.Ok;
+            try
             {
-                try
-                {
-                    report.WriteJson(path);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    io.Error.WriteLine($"error: cannot write {path}: {e.Message}. Pass a writable path with --json.");
-                    return ExitCodes.Failed;
-                }
-                io.Out.WriteLine($"wrote {path}");
+                report.WriteJson(path);
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return CannotWrite(io, path, e);
+            }
+            io.Out.WriteLine($"wrote {path}");
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static bool CanWrite(CliConsole io, string path)
+    {
+        try
+        {
+            AtomicFile.CheckWritable(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            CannotWrite(io, path, e);
+            return false;
+        }
+    }
+
+    private static int CannotWrite(CliConsole io, string path, Exception e)
+    {
+        io.Error.WriteLine($"error: cannot write {path}: {e.Message}. Pass a writable path with --json.");
+        return ExitCodes.Failed;
     }
 }

@@ -32,6 +32,7 @@ public sealed class BackpropAppTests
     [InlineData("data", "shred")]
     [InlineData("bench", "--epochs", "0")]
     [InlineData("bench", "--samples", "10")]
+    [InlineData("bench", "--batch-sizes", "50", "0")]
     public void A_bad_command_line_prints_the_error_and_usage_and_exits_2(params string[] args)
     {
         var (code, stdout, stderr) = Run(args);
@@ -188,5 +189,18 @@ public sealed class BackpropAppTests
         foreach (var mode in new[] { "raw", "final", "shuffled", "torchsharp_loader", "manual", "final_vs_raw" }) Assert.Contains(mode, stdout);
         using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("b.json")));
         Assert.Equal(4, doc.RootElement.GetProperty("ratios").EnumerateObject().Count());
+    }
+
+    [Fact]
+    public void Bench_refuses_an_unwritable_json_path_before_timing_anything()
+    {
+        using var dir = new TempDir();
+
+        var (code, stdout, stderr) = Run("bench", "--epochs", "1", "--samples", "500", "--json", dir.File("missing/b.json"));
+
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Contains("--json", stderr);
+        Assert.DoesNotContain("warm-up", stderr);
+        Assert.Equal("", stdout);
     }
 }
