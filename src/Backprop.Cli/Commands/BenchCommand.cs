@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Backprop.Data;
-using Backprop.IO;
 using Backprop.Performance;
 using Backprop.Training;
 using Spectre.Console;
@@ -38,7 +37,7 @@ internal static class BenchCommand
         command.SetAction(p =>
         {
             var path = p.GetValue(json);
-            if (path is not null && !CanWrite(io, path)) return ExitCodes.Failed; // before the minutes of timing, not after
+            if (path is not null && !OutputFile.Check(io, path, "--json")) return ExitCodes.Failed; // before the minutes of timing, not after
             var dev = DeviceChoice.Resolve(p.GetValue(device)!);
             CpuThreads.Apply(p.GetValue(threads), dev);
             using var mnist = Mnist.Load(p.GetValue(data)!);
@@ -47,37 +46,10 @@ internal static class BenchCommand
             var report = EpochBench.Run(mnist, options, dev, sizes, line => io.Error.WriteLine(line));
             foreach (var line in report.Format()) io.Out.WriteLine(line);
             if (path is null) return ExitCodes.Ok;
-            try
-            {
-                report.WriteJson(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return CannotWrite(io, path, e);
-            }
+            if (!OutputFile.Write(io, path, "--json", () => report.WriteJson(path))) return ExitCodes.Failed;
             io.Out.WriteLine($"wrote {path}");
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    private static bool CanWrite(CliConsole io, string path)
-    {
-        try
-        {
-            AtomicFile.CheckWritable(path);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            CannotWrite(io, path, e);
-            return false;
-        }
-    }
-
-    private static int CannotWrite(CliConsole io, string path, Exception e)
-    {
-        io.Error.WriteLine($"error: cannot write {path}: {e.Message}. Pass a writable path with --json.");
-        return ExitCodes.Failed;
     }
 }

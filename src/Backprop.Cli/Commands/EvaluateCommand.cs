@@ -33,6 +33,7 @@ internal static class EvaluateCommand
         var ckpt = CheckpointFile.Load(file);
         var device = DeviceChoice.Resolve(deviceName);
         png ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, $"confusion-{split}.png");
+        if (!OutputFile.Check(io, png, "--png")) return ExitCodes.Failed;
         using var mnist = Mnist.Load(dataDir);
         using var model = CheckpointModel.Load(ckpt, file, device);
         var (x, y) = split == "test" ? (mnist.XTest, mnist.YTest) : (mnist.XValid, mnist.YValid);
@@ -56,15 +57,8 @@ internal static class EvaluateCommand
             confusion.AddRow([$"{a}", .. Enumerable.Range(0, m.Classes).Select(p => a == p ? $"[bold]{m[a, p]}[/]" : $"{m[a, p]}")]);
         io.Out.Write(confusion);
 
-        try
-        {
-            AtomicFile.Save(png, p => ConfusionMatrixPlot.Save(m, p, $"Confusion matrix, {split} split (accuracy {eval.Accuracy:P2})"));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            io.Error.WriteLine($"error: cannot write {png}: {e.Message}. Pass a writable path with --png.");
+        if (!OutputFile.Write(io, png, "--png", () => AtomicFile.Save(png, p => ConfusionMatrixPlot.Save(m, p, $"Confusion matrix, {split} split (accuracy {eval.Accuracy:P2})"))))
             return ExitCodes.Failed;
-        }
         io.Out.WriteLine($"wrote {png}");
         return ExitCodes.Ok;
     }

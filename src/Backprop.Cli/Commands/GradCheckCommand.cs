@@ -23,6 +23,7 @@ internal static class GradCheckCommand
 
     private static int Run(CliConsole io, string? json, string dataDir)
     {
+        if (json is not null && !OutputFile.Check(io, json, "--json")) return ExitCodes.Failed;
         using var mnist = Mnist.Load(dataDir);
         var rows = GradCheck.Run(mnist);
         var table = new Table().Border(TableBorder.Simple);
@@ -32,18 +33,8 @@ internal static class GradCheckCommand
             table.AddRow(Markup.Escape(r.Component), Markup.Escape(r.Tensor), $"({string.Join(", ", r.Shape)})", Markup.Escape(r.Reference),
                 $"{r.MaxAbsDiff:E2}", $"{r.Tolerance:E2}", r.Pass ? "pass" : "[red]FAIL[/]");
         io.Out.Write(table);
-        if (json is not null)
-        {
-            try
-            {
-                AtomicFile.WriteText(json, GradCheckJson.Serialize(rows) + "\n");
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                io.Error.WriteLine($"error: cannot write {json}: {e.Message}. Pass a writable path with --json.");
-                return ExitCodes.Failed;
-            }
-        }
+        if (json is not null && !OutputFile.Write(io, json, "--json", () => AtomicFile.WriteText(json, GradCheckJson.Serialize(rows) + "\n")))
+            return ExitCodes.Failed;
         var failed = rows.Count(r => !r.Pass);
         io.Out.WriteLine(failed == 0 ? $"all {rows.Count} gradients match" : $"{failed} of {rows.Count} gradients do not match");
         return failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;

@@ -132,6 +132,25 @@ public sealed class BackpropAppTests
         Assert.Contains("confusion matrix", evalOut);
         Assert.Contains("10000", evalOut.Replace(",", "", StringComparison.Ordinal));
         Assert.Equal((byte)'P', File.ReadAllBytes(dir.File("cm.png"))[1]);
+
+        var (badPng, badOut, badErr) = Run("evaluate", dir.File("run/checkpoint.ckpt"), "--png", dir.File("missing/cm.png"));
+
+        Assert.Equal(ExitCodes.Failed, badPng);
+        Assert.Contains("--png", badErr);
+        Assert.Equal("", badOut); // refused before evaluating
+    }
+
+    [Fact]
+    public void Gradcheck_refuses_an_unwritable_json_path_before_checking_anything()
+    {
+        using var dir = new TempDir();
+
+        var (code, stdout, stderr) = Run("gradcheck", "--json", dir.File("missing/g.json"));
+
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Contains("--json", stderr);
+        Assert.Contains(dir.File("missing"), stderr);
+        Assert.Equal("", stdout);
     }
 
     [Fact]
