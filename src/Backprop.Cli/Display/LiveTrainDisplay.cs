@@ -10,7 +10,6 @@ internal sealed class LiveTrainDisplay : ITrainObserver
 {
     private static readonly TimeSpan Frame = TimeSpan.FromMilliseconds(100);
     private readonly LiveDisplayContext _ctx;
-    private readonly Stopwatch _epochClock = new();
     private readonly Stopwatch _frameClock = Stopwatch.StartNew();
     private IRenderable _header = new Text("");
     private Table _table = EpochTable.Create(0);
@@ -33,13 +32,11 @@ internal sealed class LiveTrainDisplay : ITrainObserver
 
     public void Batch(BatchProgress p)
     {
-        if (p.Batch == 0) _epochClock.Restart();
         if (_frameClock.Elapsed < Frame && p.Batch + 1 < p.BatchCount) return;
         _frameClock.Restart();
         var done = (p.Batch + 1) / (double)p.BatchCount;
-        var rate = (p.Batch + 1) / Math.Max(_epochClock.Elapsed.TotalSeconds, 1e-9);
         var bar = new string('━', (int)(done * 40)).PadRight(40, '─');
-        _progress = new Markup($"epoch {p.Epoch + 1}/{_total} [green]{bar}[/] {done,4:P0}  {rate,6:F0} batches/s  loss {EpochTable.F(p.RunningLoss(), "F4")}");
+        _progress = new Markup($"epoch {p.Epoch + 1}/{_total} [green]{bar}[/] {done,4:P0}  {p.BatchesPerSecond(),6:F0} batches/s  loss {EpochTable.F(p.RunningLoss(), "F4")}");
         Render();
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Backprop.Training;
 using Spectre.Console;
 
@@ -8,7 +7,6 @@ namespace Backprop.Cli.Display;
 internal sealed class PlainTrainDisplay(IAnsiConsole console) : ITrainObserver
 {
     private int _total;
-    private readonly Stopwatch _epochClock = new();
 
     public void Started(TrainStart start)
     {
@@ -19,11 +17,9 @@ internal sealed class PlainTrainDisplay(IAnsiConsole console) : ITrainObserver
 
     public void Batch(BatchProgress p)
     {
-        if (p.Batch == 0) _epochClock.Restart();
         var quarter = Math.Max(1, p.BatchCount / 4);
         if ((p.Batch + 1) % quarter != 0 || p.Batch + 1 == p.BatchCount) return;
-        var rate = (p.Batch + 1) / Math.Max(_epochClock.Elapsed.TotalSeconds, 1e-9);
-        console.WriteLine($"  epoch {p.Epoch + 1}: batch {p.Batch + 1}/{p.BatchCount}, loss {EpochTable.F(p.RunningLoss(), "F4")}, {rate:F0} batches/s");
+        console.WriteLine($"  epoch {p.Epoch + 1}: batch {p.Batch + 1}/{p.BatchCount}, loss {EpochTable.F(p.RunningLoss(), "F4")}, {p.BatchesPerSecond():F0} batches/s");
     }
 
     public void Epoch(EpochResult r)

@@ -91,8 +91,9 @@ public sealed record BenchReport(BenchOptions Options, string Device, int Thread
         yield return string.Create(c, $"{"mode",-18} {"s/epoch",8} {"samples/s",10} {"ms/step",8} {"x bound",8} {"RSS MB",8} {"RSS growth",10}");
         foreach (var m in Modes)
             yield return string.Create(c, $"{m.Mode.Name(),-18} {m.SecondsPerEpoch,8:F3} {m.SamplesPerSecond,10:F0} {m.MsPerStep,8:F4} {m.TimesComputeBound,8:F1} {m.RssMbPerEpoch[^1],8:F0} {m.RssGrowthPercent,9:F2}%");
+        var ratios = Ratios;
         foreach (var t in Targets)
-            if (Ratios.TryGetValue(t.Name, out var r))
+            if (ratios.TryGetValue(t.Name, out var r))
             {
                 var met = t.AtMost ? r <= t.Limit : r >= t.Limit;
                 yield return string.Create(c, $"{t.Name,-27} {r,6:F3}  target {(t.AtMost ? "<=" : ">=")} {t.Limit:F2}  {(met ? "met" : "MISSED")}");

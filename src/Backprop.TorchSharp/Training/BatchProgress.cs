@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +11,8 @@ namespace Backprop.Training;
 /// <param name="batch">The batch just done, from 0.</param>
 /// <param name="batchCount">Batches in the epoch.</param>
 /// <param name="lossSum">The epoch's sum of batch losses so far, 0-dim, on the device.</param>
-public readonly struct BatchProgress(int epoch, int batch, int batchCount, Tensor lossSum)
+/// <param name="clock">Started when the epoch began.</param>
+public readonly struct BatchProgress(int epoch, int batch, int batchCount, Tensor lossSum, Stopwatch clock)
 {
     /// <summary>The epoch's number.</summary>
     public int Epoch => epoch;
@@ -26,4 +28,7 @@ public readonly struct BatchProgress(int epoch, int batch, int batchCount, Tenso
     /// k batches (e.g. <c>if (p.Batch % 100 == 0)</c>), not on every batch.
     /// </summary>
     public double RunningLoss() => lossSum.ToDouble() / (batch + 1);
+
+    /// <summary>Batches trained per second since the epoch began.</summary>
+    public double BatchesPerSecond() => (batch + 1) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
 }

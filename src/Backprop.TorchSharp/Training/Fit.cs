@@ -45,7 +45,7 @@ public static class Fit
         for (var epoch = options.FirstEpoch; epoch < options.FirstEpoch + epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            using var trainLoss = Train(epoch, step, trainDl, options);
+            using var trainLoss = Train(epoch, step, trainDl, options, clock);
             var (valid, validCount) = validDl is null ? (null, 0) : Validate(step, lossFunc, validDl, options.CancellationToken);
             using var validSums = valid;
             var result = Read(epoch, trainLoss, trainDl.Count, validSums, validCount, clock);
@@ -56,7 +56,7 @@ public static class Fit
     }
 
     /// <summary>One epoch of training; returns the sum of the batch losses, 0-dim, on the device.</summary>
-    private static Tensor Train(int epoch, ITrainStep step, DataLoader dl, FitOptions options)
+    private static Tensor Train(int epoch, ITrainStep step, DataLoader dl, FitOptions options, Stopwatch clock)
     {
         step.SetTraining(true);
         var lossSum = zeros([], device: dl.Device).DetachFromDisposeScope();
@@ -70,7 +70,7 @@ public static class Fit
                 if (!batches.MoveNext()) break;
                 var (xb, yb) = batches.Current;
                 lossSum.add_(step.Step(xb, yb));
-                options.OnBatch?.Invoke(new BatchProgress(epoch, i, dl.Count, lossSum));
+                options.OnBatch?.Invoke(new BatchProgress(epoch, i, dl.Count, lossSum, clock));
             }
             return lossSum;
         }
