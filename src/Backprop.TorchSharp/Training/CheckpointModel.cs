@@ -8,7 +8,7 @@ namespace Backprop.Training;
 public static class CheckpointModel
 {
     /// <summary>
-    /// <c>nn.Sequential(nn.Linear(784, nh), nn.ReLU(), nn.Linear(nh, 10))</c> with the checkpoint's weights, on
+    /// The lesson's <see cref="Models.GetSequential"/> (784-nh-10) with the checkpoint's weights, on
     /// <paramref name="device"/>, in evaluation mode. The caller disposes it.
     /// </summary>
     /// <param name="checkpoint">The checkpoint.</param>
@@ -18,7 +18,7 @@ public static class CheckpointModel
     public static Sequential Load(Checkpoint checkpoint, string file, Device device)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var model = nn.Sequential(nn.Linear(784, checkpoint.Settings.Hidden), nn.ReLU(), nn.Linear(checkpoint.Settings.Hidden, 10));
+        var model = Models.GetSequential(checkpoint.Settings.Hidden);
         try
         {
             ModelState.Restore(model, checkpoint.Weights, file);

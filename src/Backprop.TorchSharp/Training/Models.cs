@@ -19,9 +19,18 @@ public static class Models
     /// <param name="nOut">Classes (10).</param>
     public static (Sequential Model, SGD Opt) GetModel(double lr = 0.5, int nh = 50, Device? device = null, int nIn = 784, int nOut = 10)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(nh);
-        var model = nn.Sequential(nn.Linear(nIn, nh), nn.ReLU(), nn.Linear(nh, nOut));
+        var model = GetSequential(nh, nIn, nOut);
         if (device is not null) model.to(device);
         return (model, optim.SGD(model.parameters(), lr));
+    }
+
+    /// <summary>The lesson's model alone, on the CPU: <c>nn.Sequential(nn.Linear(nIn, nh), nn.ReLU(), nn.Linear(nh, nOut))</c>. The caller disposes it.</summary>
+    /// <param name="nh">Hidden units.</param>
+    /// <param name="nIn">Inputs per sample.</param>
+    /// <param name="nOut">Classes.</param>
+    public static Sequential GetSequential(int nh = 50, int nIn = 784, int nOut = 10)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(nh);
+        return nn.Sequential(nn.Linear(nIn, nh), nn.ReLU(), nn.Linear(nh, nOut));
     }
 }
