@@ -14,7 +14,7 @@ internal static class DataCommand
         info.SetAction(p => Info(io, p.GetValue<string>("--data")!));
         var verify = new Command("verify", "Check the data files' SHA-256 against the known values") { Options.Data() };
         verify.SetAction(p => Verify(io, p.GetValue<string>("--data")!));
-        var download = new Command("download", "Download the course's mnist.pkl.gz into the data folder (checked by SHA-256)") { Options.Data() };
+        var download = new Command("download", "Download the course's mnist.pkl.gz into the data folder (checked by its size and git blob id; no SHA-256 is published for it)") { Options.Data() };
         download.SetAction((p, cancel) => Download(io, p.GetValue<string>("--data")!, cancel));
         return new Command("data", "MNIST: info, verify, download") { info, verify, download };
     }
