@@ -31,7 +31,7 @@ public sealed record RunFolder(string Path)
     public static RunFolder Prepare(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var folder = new RunFolder(path);
+        var folder = new RunFolder(path) { Created = !Directory.Exists(path) };
         try
         {
             if (File.Exists(path)) throw new IOException("it is a file, not a folder");
@@ -43,6 +43,15 @@ public sealed record RunFolder(string Path)
             throw RunFolderException.OutputFolder(path, e.Message, e);
         }
         return folder;
+    }
+
+    /// <summary>Whether <see cref="Prepare"/> created the folder (it did not exist before).</summary>
+    public bool Created { get; private init; }
+
+    /// <summary>Removes the folder if <see cref="Prepare"/> created it and nothing was written to it (a run that failed or stopped before its first epoch).</summary>
+    public void RemoveIfUnused()
+    {
+        if (Created && Directory.Exists(Path) && !Directory.EnumerateFileSystemEntries(Path).Any()) Directory.Delete(Path);
     }
 
     private string Combine(string name) => System.IO.Path.Combine(Path, name);

@@ -37,6 +37,18 @@ public static class TrainRun
         var resumed = request.Resume is null ? null : CheckpointFile.Load(request.Resume);
         var settings = resumed is null ? request.Overrides.ForNewRun() : request.Overrides.ForResume(resumed.Settings, resumed.Epochs);
         var folder = RunFolder.Prepare(request.OutDir ?? DefaultFolder(request, now ?? DateTime.Now));
+        try
+        {
+            return Train(request, observer, resumed, settings, folder, cancel);
+        }
+        finally
+        {
+            folder.RemoveIfUnused();
+        }
+    }
+
+    private static TrainOutcome Train(TrainRequest request, ITrainObserver observer, Checkpoint? resumed, TrainSettings settings, RunFolder folder, CancellationToken cancel)
+    {
         if (request.MetricsFile is not null) ProbeWritable(request.MetricsFile);
         var device = DeviceChoice.Resolve(request.Device);
         CpuThreads.Apply(request.Threads, device);

@@ -17,6 +17,25 @@ public sealed class RunFolderTests
     }
 
     [Fact]
+    public void Only_a_folder_it_created_and_left_empty_is_removed()
+    {
+        using var dir = new TempDir();
+        var made = RunFolder.Prepare(dir.File("made"));
+        var used = RunFolder.Prepare(dir.File("used"));
+        File.WriteAllText(used.Metrics, "");
+        var existing = RunFolder.Prepare(dir.Path);
+
+        made.RemoveIfUnused();
+        used.RemoveIfUnused();
+        existing.RemoveIfUnused();
+
+        Assert.False(Directory.Exists(made.Path));
+        Assert.True(File.Exists(used.Metrics));
+        Assert.True(Directory.Exists(dir.Path));
+        Assert.False(existing.Created);
+    }
+
+    [Fact]
     public void A_path_that_is_a_file_is_refused()
     {
         using var dir = new TempDir();

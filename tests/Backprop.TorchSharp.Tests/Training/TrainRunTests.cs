@@ -158,6 +158,16 @@ public sealed class TrainRunTests
     }
 
     [Fact]
+    public void A_run_folder_made_for_a_run_that_fails_before_its_first_epoch_is_removed_again()
+    {
+        using var dir = new TempDir();
+
+        Assert.Throws<DataFileException>(() => TrainRun.Execute(Request(dir.File("new-run")) with { DataDir = dir.File("nothing") }, new Recorder()));
+
+        Assert.False(Directory.Exists(dir.File("new-run")));
+    }
+
+    [Fact]
     public void Missing_data_says_where_it_looked()
     {
         using var dir = new TempDir();
