@@ -18,6 +18,10 @@ namespace Backprop.Data;
 /// <para>Prefetch (the lesson's multi-worker loader): with <c>prefetch</c> &gt; 0 a background thread gathers up to that
 /// many batches ahead. The epoch's order is still drawn on the consuming thread, so the batches are exactly those of the
 /// single-threaded loader.</para>
+/// <para>Random draws: every epoch starts with one draw from the sampler's generator (torch's default one when it has
+/// none), where PyTorch's loader draws the base seed of its workers, then the sampler's own draws. A run seeded with
+/// <c>torch.manual_seed</c> therefore takes from the random stream what the same PyTorch program takes, and its
+/// shuffled batches are PyTorch's.</para>
 /// </remarks>
 public sealed class DataLoader : IEnumerable<(Tensor xb, Tensor yb)>, IDisposable
 {
@@ -83,6 +87,7 @@ public sealed class DataLoader : IEnumerable<(Tensor xb, Tensor yb)>, IDisposabl
 
     private IEnumerable<(Tensor xb, Tensor yb)> Batches()
     {
+        TorchSeed.Draw(Batchs.Sampler.Generator); // PyTorch's _base_seed
         (Tensor xb, Tensor yb)? current = null;
         foreach (var b in Batchs.Epoch(Device))
         {
@@ -95,6 +100,7 @@ public sealed class DataLoader : IEnumerable<(Tensor xb, Tensor yb)>, IDisposabl
 
     private IEnumerable<(Tensor xb, Tensor yb)> Prefetched()
     {
+        TorchSeed.Draw(Batchs.Sampler.Generator); // PyTorch's _base_seed
         var epoch = Batchs.Epoch(Device); // the order is drawn here, on the consuming thread
         using var queue = new BlockingCollection<(Tensor xb, Tensor yb)>(Prefetch);
         using var stop = new CancellationTokenSource();

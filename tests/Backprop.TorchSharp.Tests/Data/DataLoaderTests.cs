@@ -53,6 +53,28 @@ public sealed class DataLoaderTests(MnistFixture data) : IClassFixture<MnistFixt
     }
 
     [Fact]
+    public void An_epoch_takes_pytorch_s_draws_a_base_seed_then_the_sampler_s_seed()
+    {
+        // PyTorch: iter(dl) draws the workers' base seed; RandomSampler then draws the seed of its permutation.
+        using var x = arange(120, dtype: ScalarType.Float32).unsqueeze(1);
+        using var y = arange(120);
+        using var train = new DataLoader(new Dataset(x, y), 50, shuffle: true);
+        using var valid = new DataLoader(new Dataset(x, y), 100);
+        var mt = new Mt19937(1);
+        mt.Next64(); // the train loader's base seed
+        using var g = new Generator(mt.Next64() % (1UL << 63));
+        using var expected = randperm(120, generator: g);
+        mt.Next64(); // the valid loader's base seed
+
+        manual_seed(1);
+        var order = Labels(train).SelectMany(b => b).ToArray();
+        Assert.Equal(2, Labels(valid).Count);
+
+        Assert.Equal(expected.data<long>().ToArray(), order);
+        Assert.Equal((long)(mt.Next64() % (1UL << 63)), TorchSeed.Draw()); // the stream is where PyTorch's would be
+    }
+
+    [Fact]
     public void Drop_last_drops_the_short_batch()
     {
         using var dl = new DataLoader(data.ValidDs, 300, shuffle: true, dropLast: true);

@@ -28,18 +28,42 @@ public sealed class SamplerTests
     }
 
     [Fact]
-    public void The_seed_makes_the_order_reproducible_because_it_is_torch_s_randperm()
+    public void From_the_default_generator_the_order_is_pytorch_s_random_sampler()
+    {
+        // PyTorch's RandomSampler without a generator: seed = int64 random_() from the default generator, then
+        // torch.randperm(n, generator=torch.Generator().manual_seed(seed)).
+        var sampler = new Sampler(1000, shuffle: true);
+        var seeds = new Mt19937(1);
+        using var g1 = new Generator(seeds.Next64() % (1UL << 63));
+        using var g2 = new Generator(seeds.Next64() % (1UL << 63));
+        using var expected1 = randperm(1000, generator: g1);
+        using var expected2 = randperm(1000, generator: g2);
+
+        var epochs = Epochs(sampler, 2, seed: 1);
+
+        Assert.Equal(expected1.data<long>().ToArray(), epochs[0]);
+        Assert.Equal(expected2.data<long>().ToArray(), epochs[1]);
+    }
+
+    [Fact]
+    public void The_seed_makes_the_order_reproducible()
     {
         var sampler = new Sampler(1000, shuffle: true);
-        manual_seed(1);
-        using var expected = randperm(1000);
 
-        manual_seed(1);
-        using var order = sampler.Order()!;
-        var again = Epochs(sampler, 1, seed: 1);
+        Assert.Equal(Epochs(sampler, 3, seed: 5), Epochs(sampler, 3, seed: 5));
+        Assert.NotEqual(Epochs(sampler, 1, seed: 5)[0], Epochs(sampler, 1, seed: 6)[0]);
+    }
+
+    [Fact]
+    public void With_a_generator_of_its_own_the_order_is_that_generator_s_randperm()
+    {
+        using var g = new Generator(7);
+        using var twin = new Generator(7);
+        using var expected = randperm(100, generator: twin);
+
+        using var order = new Sampler(100, shuffle: true, generator: g).Order()!;
 
         Assert.True(order.Equals(expected));
-        Assert.Equal(expected.data<long>().ToArray(), again[0]);
     }
 
     [Fact]
