@@ -81,7 +81,7 @@ public sealed class TrainRunTests
         var good = File.ReadAllBytes(Path.Combine(dir.Path, "checkpoint.ckpt"));
         var goodMetrics = File.ReadAllText(Path.Combine(dir.Path, "metrics.jsonl"));
 
-        var outcome = TrainRun.Execute(Request(dir.Path, new TrainOverrides(LearningRate: 1e8, Epochs: 4), resume: Path.Combine(dir.Path, "checkpoint.ckpt")), new Recorder());
+        var outcome = TrainRun.Execute(Request(dir.Path, new TrainOverrides(LearningRate: 1e20, Epochs: 4), resume: Path.Combine(dir.Path, "checkpoint.ckpt")), new Recorder());
 
         Assert.Equal(TrainStatus.Diverged, outcome.Status);
         Assert.Equal(1, outcome.Failed!.Epoch);
