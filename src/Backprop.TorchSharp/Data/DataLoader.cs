@@ -87,9 +87,8 @@ public sealed class DataLoader : IEnumerable<(Tensor xb, Tensor yb)>, IDisposabl
 
     private IEnumerable<(Tensor xb, Tensor yb)> Batches()
     {
-        TorchSeed.Draw(Batchs.Sampler.Generator); // PyTorch's _base_seed
         (Tensor xb, Tensor yb)? current = null;
-        foreach (var b in Batchs.Epoch(Device))
+        foreach (var b in NewEpoch())
         {
             Release(current);
             current = Gather(b);
@@ -100,8 +99,7 @@ public sealed class DataLoader : IEnumerable<(Tensor xb, Tensor yb)>, IDisposabl
 
     private IEnumerable<(Tensor xb, Tensor yb)> Prefetched()
     {
-        TorchSeed.Draw(Batchs.Sampler.Generator); // PyTorch's _base_seed
-        var epoch = Batchs.Epoch(Device); // the order is drawn here, on the consuming thread
+        var epoch = NewEpoch(); // drawn here, on the consuming thread
         using var queue = new BlockingCollection<(Tensor xb, Tensor yb)>(Prefetch);
         using var stop = new CancellationTokenSource();
         var producer = Task.Factory.StartNew(() => Produce(epoch, queue, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -123,6 +121,13 @@ public sealed class DataLoader : IEnumerable<(Tensor xb, Tensor yb)>, IDisposabl
             Task.WaitAny(producer);
             while (queue.TryTake(out var left)) Release(left);
         }
+    }
+
+    // An epoch's random draws, in PyTorch's order: the base seed of its workers (unused here), then the sampler's.
+    private IEnumerable<BatchIndices> NewEpoch()
+    {
+        TorchSeed.Draw(Batchs.Sampler.Generator);
+        return Batchs.Epoch(Device);
     }
 
     private void Produce(IEnumerable<BatchIndices> epoch, BlockingCollection<(Tensor xb, Tensor yb)> queue, CancellationToken stop)

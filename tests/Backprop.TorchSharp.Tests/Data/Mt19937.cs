@@ -28,7 +28,10 @@ internal sealed class Mt19937
     }
 
     /// <summary>PyTorch's <c>random64()</c>: (first draw &lt;&lt; 32) | second draw.</summary>
-    public ulong Next64() => ((ulong)Next() << 32) | Next();
+    private ulong Next64() => ((ulong)Next() << 32) | Next();
+
+    /// <summary>PyTorch's <c>random_()</c> on an int64 tensor: <c>random64() % 2^63</c>, the seeds its data loading draws.</summary>
+    public long NextSeed() => (long)(Next64() % (1UL << 63));
 
     private void Twist()
     {
