@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace Backprop.Tests.Reference;
+
+/// <summary>
+/// A Python with PyTorch, used as an oracle: the scripts next to this file run the course's own code, and the tests compare
+/// their numbers with ours. Found as <c>$BACKPROP_PYTHON</c>, else the first of <c>python3</c> and <c>/usr/bin/python3</c>
+/// that imports torch and numpy (Debian: <c>apt-get install python3-torch</c>).
+/// </summary>
+internal static class PyTorch
+{
+    private static readonly Lazy<string?> Found = new(Find);
+
+    /// <summary>The Python that imports torch, or <see langword="null"/> when there is none.</summary>
+    public static string? Python => Found.Value;
+
+    /// <summary>Runs <paramref name="script"/> (a file in <c>Reference/</c>) with <paramref name="args"/>; returns its standard output.</summary>
+    /// <exception cref="InvalidOperationException">The script failed: its exit code and standard error.</exception>
+    public static string Run(string script, params string[] args)
+    {
+        var python = Python ?? throw new InvalidOperationException("no Python with PyTorch");
+        var path = Path.Combine(Repo.Root, "tests", "Backprop.TorchSharp.Tests", "Reference", script);
+        var (code, stdout, stderr) = Execute(python, [path, .. args]);
+        return code == 0 ? stdout : throw new InvalidOperationException($"{script} exited {code}:\n{stderr}");
+    }
+
+    private static string? Find()
+    {
+        var candidates = Environment.GetEnvironmentVariable("BACKPROP_PYTHON") is { Length: > 0 } chosen ? [chosen] : new[] { "python3", "/usr/bin/python3" };
+        foreach (var python in candidates)
+        {
+            try
+            {
+                if (Execute(python, ["-c", "import numpy, torch"]).Code == 0) return python;
+            }
+            catch (System.ComponentModel.Win32Exception) { } // not installed
+        }
+        return null;
+    }
+
+    private static (int Code, string Stdout, string Stderr) Execute(string python, string[] args)
+    {
+        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout, stderr.Result);
+    }
+}
