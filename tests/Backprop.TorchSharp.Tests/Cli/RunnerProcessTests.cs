@@ -7,19 +7,11 @@ namespace Backprop.Tests.Cli;
 /// <summary>Runs the console runner, <c>backprop</c>, as a process, the way a user does.</summary>
 public sealed class RunnerProcessTests
 {
-    private static (int Code, string Out, string Err) Run(IDictionary<string, string>? env, params string[] args)
+    private static (int Code, string Out, string Err) Run(IReadOnlyDictionary<string, string>? env, params string[] args)
     {
         var config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<config>/net10.0
         var dll = Path.Combine(Repo.Root, "src", "Backprop.Cli", "bin", config, "net10.0", "backprop.dll");
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = Repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(5)), "backprop did not finish in 5 minutes");
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        return ChildProcess.Run("dotnet", [dll, .. args], TimeSpan.FromMinutes(5), env);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -22,15 +21,9 @@ public sealed partial class NotebookTests
 
     private static (int Code, string Out) Run(string notebook)
     {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = Repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add("run");
-        psi.ArgumentList.Add(Path.Combine("notebooks", notebook));
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(5)), $"{notebook} did not finish in 5 minutes");
-        return (p.ExitCode, stdout.Result + stderr.Result);
+        var (code, stdout, stderr) = ChildProcess.Run("dotnet", ["run", Path.Combine("notebooks", notebook)], TimeSpan.FromMinutes(5),
+            new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" });
+        return (code, stdout + stderr);
     }
 
     private static void HeadersInOrder(string output, string[] headers)

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Backprop.Tests.Reference;
 
 /// <summary>
@@ -20,7 +18,7 @@ internal static class PyTorch
     {
         var python = Python ?? throw new InvalidOperationException("no Python with PyTorch");
         var path = Path.Combine(Repo.Root, "tests", "Backprop.TorchSharp.Tests", "Reference", script);
-        var (code, stdout, stderr) = Execute(python, [path, .. args]);
+        var (code, stdout, stderr) = ChildProcess.Run(python, [path, .. args], TimeSpan.FromMinutes(10));
         return code == 0 ? stdout : throw new InvalidOperationException($"{script} exited {code}:\n{stderr}");
     }
 
@@ -31,21 +29,10 @@ internal static class PyTorch
         {
             try
             {
-                if (Execute(python, ["-c", "import numpy, torch"]).Code == 0) return python;
+                if (ChildProcess.Run(python, ["-c", "import numpy, torch"], TimeSpan.FromMinutes(1)).Code == 0) return python;
             }
             catch (System.ComponentModel.Win32Exception) { } // not installed
         }
         return null;
-    }
-
-    private static (int Code, string Stdout, string Stderr) Execute(string python, string[] args)
-    {
-        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout, stderr.Result);
     }
 }

@@ -92,11 +92,12 @@ public sealed class PyTorchReferenceTests(PyTorchRun pytorch, MnistFixture data)
 
     private static void AssertParams(IReadOnlyDictionary<string, float[]> expected, nn.Module model, double eps)
     {
-        var ours = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().flatten().data<float>().ToArray());
+        using var scope = NewDisposeScope();
+        var ours = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().flatten());
         Assert.Equal(expected.Keys.Order(), ours.Keys.Order());
         foreach (var (name, values) in expected)
         {
-            var diff = values.Zip(ours[name]).Max(v => Math.Abs(v.First - v.Second));
+            var diff = TensorAssert.MaxAbsDiff(tensor(values), ours[name]);
             Assert.True(diff <= eps, $"{name}: max |PyTorch - ours| = {diff:G4} > {eps:G4}");
         }
     }
