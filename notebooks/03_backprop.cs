@@ -5,7 +5,6 @@
 
 using Backprop.Data;
 using Backprop.Display;
-using TorchSharp;
 using static TorchSharp.torch;
 
 var failures = 0;

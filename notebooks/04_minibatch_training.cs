@@ -8,7 +8,6 @@ using Backprop.Data;
 using Backprop.Display;
 using LossFunc = Backprop.Training.LossFunc;
 using Models = Backprop.Training.Models;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Backprop.Cli.Commands;
+using Backprop.Cli.DataFiles;
+using Backprop.Cli.Runs;
 using Backprop.Data;
 using Backprop.Native;
-using Backprop.Training;
 
 namespace Backprop.Cli;
 
@@ -31,6 +32,8 @@ public static class BackpropApp
         catch (Exception e) when (IsUserError(e))
         {
             io.Error.WriteLine($"error: {e.Message}");
+            if (e is DataFileException { File: var missing } && !File.Exists(missing)) // data not found, rather than a damaged file
+                io.Error.WriteLine("Run from the repository root (it ships data/mnist/), pass --data DIR, or fetch the course's file with `backprop data download`.");
             return ExitCodes.Failed;
         }
     }

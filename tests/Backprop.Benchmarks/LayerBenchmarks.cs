@@ -1,9 +1,8 @@
+using Backprop.Scratch;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using Backprop.Scratch;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Backprop.Benchmarks;

@@ -1,7 +1,7 @@
-using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using Backprop.Data;
 using Backprop.Native;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
 
 namespace Backprop.Benchmarks;
 
@@ -35,7 +35,7 @@ public class MnistLoadBenchmarks
     [Benchmark]
     public long Pickle()
     {
-        var path = MnistDownload.PathIn(_data);
+        var path = Path.Combine(_data, MnistPickle.FileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: download it, or make one with make_pickle_fixtures.py --full", path);
         using var m = MnistPickle.Load(path);
         return m.YTest.shape[0];

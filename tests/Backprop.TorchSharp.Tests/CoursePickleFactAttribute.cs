@@ -1,4 +1,4 @@
-using Backprop.Data;
+using Backprop.Cli.DataFiles;
 
 namespace Backprop.Tests;
 

@@ -1,10 +1,8 @@
 using System.CommandLine;
+using Backprop.Cli.Bench;
 using Backprop.Data;
-using Backprop.Performance;
-using Backprop.Training;
 using Spectre.Console;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Backprop.Cli.Commands;
 

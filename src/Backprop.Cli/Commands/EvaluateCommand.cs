@@ -1,11 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using Backprop.Cli.Plots;
+using Backprop.Cli.Runs;
 using Backprop.Data;
-using Backprop.IO;
-using Backprop.Reporting;
-using Backprop.Training;
 using Spectre.Console;
-using static TorchSharp.torch;
 
 namespace Backprop.Cli.Commands;
 

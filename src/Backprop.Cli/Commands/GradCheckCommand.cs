@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Backprop.Data;
-using Backprop.IO;
 using Backprop.Scratch;
 using Spectre.Console;
 

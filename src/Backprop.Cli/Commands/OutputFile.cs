@@ -1,4 +1,3 @@
-using Backprop.IO;
 
 namespace Backprop.Cli.Commands;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Backprop.Cli.Display;
+using Backprop.Cli.Runs;
 using Backprop.Training;
 
 namespace Backprop.Cli.Commands;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Backprop.Cli.Runs;
 using Backprop.Training;
 using Spectre.Console;
 using Spectre.Console.Rendering;

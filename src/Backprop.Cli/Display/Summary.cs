@@ -1,3 +1,4 @@
+using Backprop.Cli.Runs;
 using Backprop.Training;
 using Spectre.Console;
 

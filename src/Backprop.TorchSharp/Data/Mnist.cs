@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Backprop.Data;
@@ -61,18 +60,31 @@ public sealed class Mnist : IDisposable
         if (File.Exists(pickle)) return MnistPickle.Load(pickle);
         throw new DataFileException(dir,
             $"no MNIST data found: looked for {string.Join(", ", IdxFiles)} in {Path.Combine(dir, "mnist")} and {dir}, and for {pickle}. " +
-            "Run from the repository root (it ships data/mnist/), pass --data DIR, or fetch the course's file with `backprop data download`.");
+            $"Give the folder that holds mnist/ (the repository's data/), or set {DataVariable} to it.");
     }
 
-    /// <summary>The default data folder: the nearest <c>data/</c> with <c>mnist/</c> in it, from the current folder upwards; else <c>data</c>.</summary>
-    public static string DefaultDirectory()
+    /// <summary>The environment variable that names the data folder for <see cref="DefaultDirectory()"/>.</summary>
+    public const string DataVariable = "BACKPROP_DATA";
+
+    /// <summary>
+    /// The default data folder: <c>$BACKPROP_DATA</c> when it is set; else the nearest <c>data/</c> with <c>mnist/</c> in it,
+    /// from the current folder upwards, then from the application's folder upwards (a program built from this repository
+    /// finds the repository's data wherever it is started); else <c>data</c>.
+    /// </summary>
+    public static string DefaultDirectory() =>
+        DefaultDirectory(Environment.GetEnvironmentVariable(DataVariable), Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
+
+    internal static string DefaultDirectory(string? variable, string current, string appBase) =>
+        !string.IsNullOrWhiteSpace(variable) ? variable : Nearest(current) ?? Nearest(appBase) ?? "data";
+
+    private static string? Nearest(string start)
     {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
         {
             var candidate = Path.Combine(dir.FullName, "data");
             if (Directory.Exists(Path.Combine(candidate, "mnist"))) return candidate;
         }
-        return "data";
+        return null;
     }
 
     /// <summary>Loads the four IDX files (raw or gzip'ed) from <paramref name="folder"/>.</summary>

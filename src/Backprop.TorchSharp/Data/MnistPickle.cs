@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Backprop.Data.Pickle;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Backprop.Data;

@@ -69,3 +69,99 @@ public sealed class Sampler : IEnumerable<long>
         return randperm(n, generator: g);
     }
 }
+
+/// <summary>
+/// The lesson's <c>BatchSampler</c>: cuts one epoch's order into batches of <see cref="Bs"/> samples; the last batch
+/// is shorter, or dropped with <see cref="DropLast"/>. A batch is a contiguous run or a view into the epoch's
+/// permutation (<see cref="BatchIndices"/>), never a list of per-sample indices.
+/// </summary>
+public sealed class BatchSampler : IEnumerable<BatchIndices>
+{
+    /// <summary>Batches of <paramref name="bs"/> samples in <paramref name="sampler"/>'s order.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bs"/> is not positive.</exception>
+    public BatchSampler(Sampler sampler, int bs, bool dropLast = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bs);
+        (Sampler, Bs, DropLast) = (sampler, bs, dropLast);
+    }
+
+    /// <summary>The order the batches follow.</summary>
+    public Sampler Sampler { get; }
+
+    /// <summary>The batch size.</summary>
+    public int Bs { get; }
+
+    /// <summary>Whether a last, shorter batch is dropped.</summary>
+    public bool DropLast { get; }
+
+    /// <summary>The number of batches in an epoch.</summary>
+    public int Count => checked((int)(DropLast ? Sampler.Count / Bs : (Sampler.Count + Bs - 1) / Bs));
+
+    /// <summary>
+    /// One epoch's batches, with their indices on <paramref name="device"/>. The epoch's order is drawn now, on the calling
+    /// thread, so a run's random draws do not depend on when or on which thread the batches are consumed.
+    /// Each <see cref="BatchIndices.Index"/> belongs to the consumer; the permutation is released when the enumeration ends.
+    /// </summary>
+    public IEnumerable<BatchIndices> Epoch(Device? device = null) => Batches(Sampler.Order(device)?.DetachFromDisposeScope());
+
+    /// <summary>One epoch's batches on the CPU (the lesson's <c>iter(batchs)</c>).</summary>
+    public IEnumerator<BatchIndices> GetEnumerator() => Epoch().GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private IEnumerable<BatchIndices> Batches(Tensor? order)
+    {
+        using (order)
+        {
+            var n = Sampler.Count;
+            for (long start = 0; start < n; start += Bs)
+            {
+                var count = Math.Min(Bs, n - start);
+                if (count < Bs && DropLast) yield break;
+                yield return new BatchIndices(start, count, order?.narrow(0, start, count));
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The samples of one batch: <paramref name="Count"/> samples from position <paramref name="Start"/> of the epoch's order.
+/// Unshuffled, <paramref name="Index"/> is <see langword="null"/> and the batch is the contiguous run [Start, Start + Count);
+/// shuffled, <paramref name="Index"/> holds the samples' indices, (Count) int64, a view into the epoch's permutation.
+/// </summary>
+public readonly record struct BatchIndices(long Start, long Count, Tensor? Index)
+{
+    /// <summary>The samples' indices on the host (one read of <see cref="Index"/>): for tests and the lesson's per-sample collate.</summary>
+    public long[] ToArray()
+    {
+        if (Index is not null)
+        {
+            using var host = Index.cpu();
+            return host.data<long>().ToArray();
+        }
+        var indices = new long[Count];
+        for (var i = 0; i < Count; i++) indices[i] = Start + i;
+        return indices;
+    }
+}
+
+/// <summary>
+/// PyTorch's <c>int(torch.empty((), dtype=torch.int64).random_(generator=g).item())</c>: one 64-bit draw from a torch
+/// generator, in [0, 2^63). PyTorch's <c>DataLoader</c> and <c>RandomSampler</c> seed themselves this way, so drawing
+/// the same numbers at the same moments keeps a C# run on the random stream of the PyTorch program it ports.
+/// </summary>
+public static class TorchSeed
+{
+    // TorchSharp's random_ takes a [from, to) range. [-2^62, 2^62) is 2^63 wide, so ATen draws one random64() and
+    // returns random64() % 2^63 - 2^62: the plain random_()'s random64() % 2^63, shifted by 2^62.
+    private const long Half = 1L << 62;
+
+    /// <summary>One draw from <paramref name="generator"/>, or from torch's default generator (seeded by <c>torch.manual_seed</c>).</summary>
+    /// <returns>A seed in [0, 2^63): what PyTorch's <c>random_()</c> returns for an int64 tensor from the same generator state.</returns>
+    public static long Draw(Generator? generator = null)
+    {
+        using var scope = NewDisposeScope();
+        var t = empty([], ScalarType.Int64).random_(-Half, Half, generator);
+        return t.item<long>() + Half;
+    }
+}

@@ -9,7 +9,7 @@ namespace Backprop.Native;
 /// Enough of ELF to weaken one version requirement safely, nothing more.
 /// </summary>
 /// <remarks>Every offset read from the file is bounds-checked: a truncated or foreign file raises <see cref="ElfFormatException"/>.</remarks>
-public sealed class ElfImage
+internal sealed class ElfImage
 {
     /// <summary><c>VER_FLG_WEAK</c>: a missing version is reported, not fatal.</summary>
     public const ushort VerFlgWeak = 0x2;
@@ -171,4 +171,59 @@ public sealed class ElfImage
     private ulong U64(long at) { Check(at, 8, "a field"); return BinaryPrimitives.ReadUInt64LittleEndian(_bytes.AsSpan((int)at)); }
 
     private sealed record Section(uint Type, long Offset, long Size, uint Link, uint Info);
+}
+
+/// <summary>
+/// One entry of an ELF file's <c>.gnu.version_r</c> section: the file asks <paramref name="Library"/> for the
+/// symbol version <paramref name="Version"/> (a <c>Vernaux</c> record).
+/// </summary>
+/// <param name="Library">The needed library, e.g. <c>libstdc++.so.6</c> (<c>vn_file</c>).</param>
+/// <param name="Version">The version name, e.g. <c>GLIBCXX_3.4.32</c> (<c>vna_name</c>).</param>
+/// <param name="Index">The version index that <c>.gnu.version</c> uses for symbols of this version (<c>vna_other</c>).</param>
+/// <param name="Flags">The entry's flags (<c>vna_flags</c>); <see cref="ElfImage.VerFlgWeak"/> makes a missing version non-fatal.</param>
+/// <param name="FlagsOffset">The file offset of <c>vna_flags</c>, the two bytes an edit changes.</param>
+internal sealed record ElfVersionNeed(string Library, string Version, ushort Index, ushort Flags, long FlagsOffset)
+{
+    /// <summary>Whether the dynamic loader treats a missing version as a warning rather than an error.</summary>
+    public bool IsWeak => (Flags & ElfImage.VerFlgWeak) != 0;
+}
+
+/// <summary>An ELF file that is not what the native loader expects: not ELF, not 64-bit little-endian, truncated, or without the entry to edit.</summary>
+/// <param name="file">The file's name or path, named in the message.</param>
+/// <param name="problem">What is wrong with it.</param>
+internal sealed class ElfFormatException(string file, string problem)
+    : Exception($"{file}: {problem}")
+{
+    /// <summary>The file's name or path.</summary>
+    public string File { get; } = file;
+
+    /// <summary>What is wrong with the file.</summary>
+    public string Problem { get; } = problem;
+}
+
+/// <summary>
+/// Marks one symbol-version requirement of an ELF file weak (<c>vna_flags |= VER_FLG_WEAK</c>), so that a system
+/// whose library lacks that version still loads the file. Refuses when a relocation uses a symbol of that
+/// version: then the symbol really is called and weakening it would only move the failure to run time.
+/// </summary>
+internal static class WeakVersionPatch
+{
+    /// <summary>Returns a copy of <paramref name="elf"/> whose requirement of <paramref name="version"/> from <paramref name="library"/> is weak; every other byte is unchanged.</summary>
+    /// <param name="elf">The original file's bytes; not modified.</param>
+    /// <param name="name">The file's name, for errors.</param>
+    /// <param name="library">The needed library, e.g. <c>libstdc++.so.6</c>.</param>
+    /// <param name="version">The version to weaken, e.g. <c>GLIBCXX_3.4.32</c>.</param>
+    /// <exception cref="ElfFormatException">The file is not ELF, has no such requirement, or uses a symbol of that version in a relocation.</exception>
+    public static byte[] Apply(byte[] elf, string name, string library, string version)
+    {
+        var image = ElfImage.Parse(elf, name);
+        var need = image.VersionNeeds.FirstOrDefault(n => n.Library == library && n.Version == version)
+            ?? throw new ElfFormatException(name, $"it needs no version {version} from {library}, so there is nothing to weaken");
+        var used = image.RelocatedSymbolsOfVersion(need.Index);
+        if (used.Count > 0)
+            throw new ElfFormatException(name, $"relocations use {version} symbols ({string.Join(", ", used)}); weakening it would break those calls");
+        var patched = (byte[])elf.Clone();
+        BinaryPrimitives.WriteUInt16LittleEndian(patched.AsSpan((int)need.FlagsOffset), (ushort)(need.Flags | ElfImage.VerFlgWeak));
+        return patched;
+    }
 }

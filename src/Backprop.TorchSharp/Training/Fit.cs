@@ -124,3 +124,59 @@ public static class Fit
         return new EpochResult(epoch, sums[0] / batches, validLoss, validAccuracy, clock.Elapsed.TotalSeconds);
     }
 }
+
+/// <summary>Optional hooks and settings for <see cref="Fit"/>.</summary>
+public sealed record FitOptions
+{
+    /// <summary>No hooks, epochs numbered from 0.</summary>
+    public static FitOptions Default { get; } = new();
+
+    /// <summary>The number of the first epoch (to resume a run: epochs are numbered FirstEpoch, FirstEpoch + 1, ...).</summary>
+    public int FirstEpoch { get; init; }
+
+    /// <summary>Called after every training batch; keep it cheap (read <see cref="BatchProgress.RunningLoss"/> only every k batches).</summary>
+    public Action<BatchProgress>? OnBatch { get; init; }
+
+    /// <summary>Called after every epoch; return <see langword="false"/> to stop training there.</summary>
+    public Func<EpochResult, bool>? OnEpoch { get; init; }
+
+    /// <summary>Checked between batches; when cancelled, <see cref="Fit"/> throws <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken CancellationToken { get; init; }
+}
+
+/// <summary>What one epoch of <see cref="Fit"/> measured (the lesson's <c>print(epoch, tot_loss/count, tot_acc/count)</c>).</summary>
+/// <param name="Epoch">The epoch's number (counting from <see cref="FitOptions.FirstEpoch"/>).</param>
+/// <param name="TrainLoss">The mean of the epoch's training batch losses (NaN for an empty loader).</param>
+/// <param name="ValidLoss">The validation loss, averaged over samples (batch losses weighted by batch size); NaN without validation.</param>
+/// <param name="ValidAccuracy">The fraction of validation samples classified right; NaN without validation.</param>
+/// <param name="Seconds">Wall-clock time of the epoch, training and validation.</param>
+public sealed record EpochResult(int Epoch, double TrainLoss, double ValidLoss, double ValidAccuracy, double Seconds);
+
+/// <summary>
+/// Where training is, after one batch, for <see cref="FitOptions.OnBatch"/>. Valid only during the callback.
+/// </summary>
+/// <param name="epoch">The epoch's number.</param>
+/// <param name="batch">The batch just done, from 0.</param>
+/// <param name="batchCount">Batches in the epoch.</param>
+/// <param name="lossSum">The epoch's sum of batch losses so far, 0-dim, on the device.</param>
+/// <param name="clock">Started when the epoch began.</param>
+public readonly struct BatchProgress(int epoch, int batch, int batchCount, Tensor lossSum, Stopwatch clock)
+{
+    /// <summary>The epoch's number.</summary>
+    public int Epoch => epoch;
+
+    /// <summary>The batch just done, from 0.</summary>
+    public int Batch => batch;
+
+    /// <summary>Batches in the epoch.</summary>
+    public int BatchCount => batchCount;
+
+    /// <summary>
+    /// The mean loss of this epoch's batches so far. It reads the device (a sync that stalls the pipeline), so call it every
+    /// k batches (e.g. <c>if (p.Batch % 100 == 0)</c>), not on every batch.
+    /// </summary>
+    public double RunningLoss() => lossSum.ToDouble() / (batch + 1);
+
+    /// <summary>Batches trained per second since the epoch began.</summary>
+    public double BatchesPerSecond() => (batch + 1) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+}

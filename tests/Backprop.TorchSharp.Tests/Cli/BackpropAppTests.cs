@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Backprop.Cli;
-using Backprop.Training;
+using Backprop.Cli.Runs;
 using TorchSharp;
 
 namespace Backprop.Tests.Cli;

@@ -85,7 +85,7 @@ public sealed class RunnerProcessTests
         Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1)), "backprop did not stop after SIGTERM");
         Assert.True(p.ExitCode == 130, $"exit code {p.ExitCode}: {await stderr}");
         Assert.Contains($"--resume {dir.File("checkpoint.ckpt")}", await stderr);
-        var epochs = Backprop.Training.CheckpointFile.Load(dir.File("checkpoint.ckpt")).Epochs;
+        var epochs = Backprop.Cli.Runs.CheckpointFile.Load(dir.File("checkpoint.ckpt")).Epochs;
         Assert.InRange(epochs, 1, 99);
         Assert.Equal(epochs, File.ReadAllLines(dir.File("metrics.jsonl")).Length);
         Assert.True(File.Exists(dir.File("curves.png")));

@@ -41,7 +41,20 @@ public sealed class MnistTests
         var e = Assert.Throws<DataFileException>(() => Mnist.Load(dir.Path));
         Assert.Contains("no MNIST data found", e.Message);
         Assert.Contains("mnist.pkl.gz", e.Message);
-        Assert.Contains("backprop data download", e.Message);
+        Assert.Contains(Mnist.DataVariable, e.Message);
+        Assert.DoesNotContain("--data", e.Message); // the library gives no command-line advice; the runner adds its own
+        Assert.DoesNotContain("backprop data", e.Message);
+    }
+
+    [Fact]
+    public void The_default_folder_is_the_variable_then_the_nearest_data_from_here_then_from_the_application()
+    {
+        using var elsewhere = new TempDir();
+
+        Assert.Equal("/my/data", Mnist.DefaultDirectory("/my/data", Repo.Root, Repo.Root));
+        Assert.Equal(Repo.Data, Mnist.DefaultDirectory(null, Path.Combine(Repo.Root, "src", "Backprop.Cli"), elsewhere.Path));
+        Assert.Equal(Repo.Data, Mnist.DefaultDirectory(" ", elsewhere.Path, AppContext.BaseDirectory)); // a test's bin folder lies in the repository
+        Assert.Equal("data", Mnist.DefaultDirectory(null, elsewhere.Path, elsewhere.Path));
     }
 
     [Fact]

@@ -1,6 +1,6 @@
+using Backprop.Cli.Runs;
 using Backprop.Data;
 using Backprop.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Backprop.Tests.Reference;

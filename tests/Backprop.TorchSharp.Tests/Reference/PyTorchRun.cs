@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Backprop.Cli.Runs;
 using Backprop.Training;
 
 namespace Backprop.Tests.Reference;

@@ -1,4 +1,3 @@
-using Backprop.Scratch;
 using static Backprop.Scratch.Functions;
 using static TorchSharp.torch;
 

@@ -1,4 +1,3 @@
-using Backprop.Scratch;
 using static Backprop.Scratch.Losses;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;

@@ -1,5 +1,4 @@
 using Backprop.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Backprop.Tests.Training;

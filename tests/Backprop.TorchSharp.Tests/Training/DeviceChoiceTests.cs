@@ -1,4 +1,3 @@
-using Backprop.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -133,18 +133,6 @@ public sealed class FitTests(MnistFixture data) : IClassFixture<MnistFixture>
     }
 
     [Fact]
-    public void Drives_the_hand_written_optimizer_too()
-    {
-        manual_seed(1);
-        using var model = nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10));
-        using var dls = DataLoaders.GetDls(data.TrainDs, data.ValidDs, 50);
-
-        var result = Fit.Run(1, model, LossFunc.CrossEntropy, new Optimizer(model.parameters()), dls.Train, dls.Valid).Single();
-
-        Assert.True(result.ValidAccuracy > 0.93);
-    }
-
-    [Fact]
     public void Negative_epochs_are_refused()
     {
         using var dl = new DataLoader(data.ValidDs, 100);

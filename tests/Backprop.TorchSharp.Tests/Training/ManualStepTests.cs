@@ -1,7 +1,6 @@
 using Backprop.Data;
 using Backprop.Scratch;
 using Backprop.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Backprop.Tests.Training;

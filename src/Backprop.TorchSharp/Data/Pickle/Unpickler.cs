@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Frozen;
 using System.Text;
 using static Backprop.Data.Pickle.PickleOpcodes;
 
@@ -156,4 +157,89 @@ internal sealed class Unpickler(ReadOnlyMemory<byte> data, string path, Func<Pic
         object?[] t => $"a {t.Length}-tuple",
         _ => value.ToString() ?? value.GetType().Name,
     };
+}
+
+/// <summary>
+/// Pickle opcodes: the few <see cref="Unpickler"/> runs (those Python 2's cPickle writes for a tuple of numpy arrays)
+/// and the names of all the others (protocols 0 to 5), so that an unexpected one can be named.
+/// </summary>
+internal static class PickleOpcodes
+{
+    public const byte Proto = 0x80;
+    public const byte Stop = (byte)'.';
+    public const byte Mark = (byte)'(';
+    public const byte Global = (byte)'c';
+    public const byte Reduce = (byte)'R';
+    public const byte Build = (byte)'b';
+    public const byte BinInt = (byte)'J';
+    public const byte BinInt1 = (byte)'K';
+    public const byte BinInt2 = (byte)'M';
+    public const byte None = (byte)'N';
+    public const byte NewTrue = 0x88;
+    public const byte NewFalse = 0x89;
+    public const byte BinString = (byte)'T';
+    public const byte ShortBinString = (byte)'U';
+    public const byte TupleFromMark = (byte)'t';
+    public const byte EmptyTuple = (byte)')';
+    public const byte Tuple1 = 0x85;
+    public const byte Tuple2 = 0x86;
+    public const byte Tuple3 = 0x87;
+    public const byte BinPut = (byte)'q';
+    public const byte LongBinPut = (byte)'r';
+    public const byte BinGet = (byte)'h';
+    public const byte LongBinGet = (byte)'j';
+
+    private static readonly FrozenDictionary<byte, string> Names = new Dictionary<byte, string>
+    {
+        [(byte)'('] = "MARK", [(byte)'.'] = "STOP", [(byte)'0'] = "POP", [(byte)'1'] = "POP_MARK", [(byte)'2'] = "DUP",
+        [(byte)'F'] = "FLOAT", [(byte)'I'] = "INT", [(byte)'J'] = "BININT", [(byte)'K'] = "BININT1", [(byte)'L'] = "LONG",
+        [(byte)'M'] = "BININT2", [(byte)'N'] = "NONE", [(byte)'P'] = "PERSID", [(byte)'Q'] = "BINPERSID",
+        [(byte)'R'] = "REDUCE", [(byte)'S'] = "STRING", [(byte)'T'] = "BINSTRING", [(byte)'U'] = "SHORT_BINSTRING",
+        [(byte)'V'] = "UNICODE", [(byte)'X'] = "BINUNICODE", [(byte)'a'] = "APPEND", [(byte)'b'] = "BUILD",
+        [(byte)'c'] = "GLOBAL", [(byte)'d'] = "DICT", [(byte)'}'] = "EMPTY_DICT", [(byte)'e'] = "APPENDS",
+        [(byte)'g'] = "GET", [(byte)'h'] = "BINGET", [(byte)'i'] = "INST", [(byte)'j'] = "LONG_BINGET",
+        [(byte)'l'] = "LIST", [(byte)']'] = "EMPTY_LIST", [(byte)'o'] = "OBJ", [(byte)'p'] = "PUT", [(byte)'q'] = "BINPUT",
+        [(byte)'r'] = "LONG_BINPUT", [(byte)'s'] = "SETITEM", [(byte)'t'] = "TUPLE", [(byte)')'] = "EMPTY_TUPLE",
+        [(byte)'u'] = "SETITEMS", [(byte)'G'] = "BINFLOAT", [(byte)'B'] = "BINBYTES", [(byte)'C'] = "SHORT_BINBYTES",
+        [0x80] = "PROTO", [0x81] = "NEWOBJ", [0x82] = "EXT1", [0x83] = "EXT2", [0x84] = "EXT4", [0x85] = "TUPLE1",
+        [0x86] = "TUPLE2", [0x87] = "TUPLE3", [0x88] = "NEWTRUE", [0x89] = "NEWFALSE", [0x8a] = "LONG1", [0x8b] = "LONG4",
+        [0x8c] = "SHORT_BINUNICODE", [0x8d] = "BINUNICODE8", [0x8e] = "BINBYTES8", [0x8f] = "EMPTY_SET",
+        [0x90] = "ADDITEMS", [0x91] = "FROZENSET", [0x92] = "NEWOBJ_EX", [0x93] = "STACK_GLOBAL", [0x94] = "MEMOIZE",
+        [0x95] = "FRAME", [0x96] = "BYTEARRAY8", [0x97] = "NEXT_BUFFER", [0x98] = "READONLY_BUFFER",
+    }.ToFrozenDictionary();
+
+    /// <summary>The opcode as Python's <c>pickletools</c> shows it, e.g. <c>0x58 'X' (BINUNICODE)</c>.</summary>
+    public static string Describe(byte opcode)
+    {
+        var glyph = opcode is >= 0x20 and < 0x7f ? $" '{(char)opcode}'" : "";
+        return Names.TryGetValue(opcode, out var name) ? $"0x{opcode:x2}{glyph} ({name})" : $"0x{opcode:x2}{glyph} (not a pickle opcode)";
+    }
+}
+
+/// <summary>A reference to a Python object by module and name, as the GLOBAL opcode pushes it (e.g. <c>numpy dtype</c>).</summary>
+/// <param name="Module">The module, e.g. <c>numpy.core.multiarray</c>.</param>
+/// <param name="Name">The name in the module, e.g. <c>_reconstruct</c>.</param>
+internal sealed record PickleGlobal(string Module, string Name)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"{Module}.{Name}";
+}
+
+/// <summary>A Python 2 <c>str</c> (bytes) from BINSTRING or SHORT_BINSTRING: a slice of the pickle, not a copy.</summary>
+/// <param name="Bytes">The string's bytes.</param>
+internal sealed record PickleString(ReadOnlyMemory<byte> Bytes)
+{
+    /// <summary>The bytes as Latin-1 text, which is how Python 3 reads Python 2 strings with <c>encoding='latin-1'</c>.</summary>
+    public string Text => Encoding.Latin1.GetString(Bytes.Span);
+
+    /// <inheritdoc/>
+    public override string ToString() => Bytes.Length <= 16 ? $"'{Text}'" : $"<{Bytes.Length:N0} bytes>";
+}
+
+/// <summary>An object made by REDUCE that the BUILD opcode then fills in (Python's <c>__setstate__</c>).</summary>
+internal interface IPickleBuildable
+{
+    /// <summary>Applies the state BUILD pops.</summary>
+    /// <exception cref="InvalidDataException">The state is not what this object takes.</exception>
+    void SetState(object? state);
 }

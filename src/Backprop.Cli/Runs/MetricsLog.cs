@@ -1,0 +1,53 @@
+using System.Text;
+using System.Text.Json;
+using Backprop.Training;
+
+namespace Backprop.Cli.Runs;
+
+/// <summary>
+/// Per-epoch metrics as JSON Lines: one object per epoch with <c>epoch</c> (counting from 1), <c>train_loss</c>,
+/// <c>valid_loss</c>, <c>valid_acc</c> and <c>seconds</c>. Rewritten whole and atomically after every epoch.
+/// </summary>
+internal static class MetricsLog
+{
+    /// <summary>One line of JSON for <paramref name="r"/>.</summary>
+    public static string Line(EpochResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("epoch", r.Epoch + 1);
+            Number(w, "train_loss", r.TrainLoss);
+            Number(w, "valid_loss", r.ValidLoss);
+            Number(w, "valid_acc", r.ValidAccuracy);
+            Number(w, "seconds", r.Seconds);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    /// <summary>Writes one line per result to <paramref name="path"/>, replacing the file atomically.</summary>
+    public static void Write(string path, IEnumerable<EpochResult> history)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        AtomicFile.WriteText(path, string.Concat(history.Select(r => Line(r) + "\n")));
+    }
+
+    // JSON has no NaN: a missing measurement (no validation) is written as null.
+    private static void Number(Utf8JsonWriter w, string name, double value)
+    {
+        if (double.IsFinite(value)) w.WriteNumber(name, value);
+        else w.WriteNull(name);
+    }
+
+    /// <summary>Parses a line written by <see cref="Line"/> back (for tests and tools); null values read as NaN.</summary>
+    public static EpochResult Parse(string line)
+    {
+        using var doc = JsonDocument.Parse(line);
+        var o = doc.RootElement;
+        double Get(string name) => o.GetProperty(name).ValueKind == JsonValueKind.Null ? double.NaN : o.GetProperty(name).GetDouble();
+        return new EpochResult(o.GetProperty("epoch").GetInt32() - 1, Get("train_loss"), Get("valid_loss"), Get("valid_acc"), Get("seconds"));
+    }
+}

@@ -1,0 +1,239 @@
+using Backprop.Cli.Bench;
+using Backprop.Cli.Plots;
+using Backprop.Data;
+using Backprop.Scratch;
+using Backprop.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Backprop.Cli.Runs;
+
+/// <summary>
+/// A whole <c>backprop train</c> run: settle the settings (new, or resumed from a checkpoint), check the run folder before
+/// anything slow, load MNIST, build the lesson's model on the chosen device, <see cref="Fit"/> it with a checkpoint and the
+/// metrics after every epoch, stop on a non-finite loss or a cancellation, and draw the curves and the misclassified digits.
+/// </summary>
+internal static class TrainRun
+{
+    /// <summary>Misclassified validation digits drawn in <see cref="RunFolder.Misclassified"/>.</summary>
+    public const int GridDigits = 40;
+
+    /// <summary>Runs <paramref name="request"/>, reporting to <paramref name="observer"/>.</summary>
+    /// <param name="request">What to train, where from, where to.</param>
+    /// <param name="observer">Sees the start, every batch and every epoch.</param>
+    /// <param name="now">The clock for the default run folder's name; <see langword="null"/> for now.</param>
+    /// <param name="cancel">Stops the run between batches; the last complete epoch's checkpoint stays.</param>
+    /// <exception cref="CheckpointException">The checkpoint to resume is missing, foreign or damaged.</exception>
+    /// <exception cref="TrainSettingsException">The options contradict the checkpoint.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="RunFolderException">The run folder or the metrics file cannot be written.</exception>
+    /// <exception cref="DeviceChoiceException">The device is unknown or not available.</exception>
+    /// <exception cref="DataFileException">The data is missing or damaged.</exception>
+    public static TrainOutcome Execute(TrainRequest request, ITrainObserver observer, DateTime? now = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(observer);
+        var resumed = request.Resume is null ? null : CheckpointFile.Load(request.Resume);
+        var settings = resumed is null ? request.Overrides.ForNewRun() : request.Overrides.ForResume(resumed.Settings, resumed.Epochs);
+        var folder = RunFolder.Prepare(request.OutDir ?? DefaultFolder(request, now ?? DateTime.Now));
+        try
+        {
+            return Train(request, observer, resumed, settings, folder, cancel);
+        }
+        finally
+        {
+            folder.RemoveIfUnused();
+        }
+    }
+
+    private static TrainOutcome Train(TrainRequest request, ITrainObserver observer, Checkpoint? resumed, TrainSettings settings, RunFolder folder, CancellationToken cancel)
+    {
+        if (request.MetricsFile is not null) ProbeWritable(request.MetricsFile);
+        var device = DeviceChoice.Resolve(request.Device);
+        CpuThreads.Apply(request.Threads, device);
+        using var mnist = Mnist.Load(request.DataDir);
+
+        manual_seed(settings.Seed);
+        var (model, opt) = Models.GetModel(settings.LearningRate, settings.Hidden, device);
+        using var disposeModel = model;
+        using var disposeOpt = opt;
+        if (resumed is not null)
+        {
+            ModelState.Restore(model, resumed.Weights, request.Resume!);
+            RestoreRng(resumed.RngState, request.Resume!);
+        }
+        var (l1, l2) = ModelState.Layers(model);
+        using var manual = settings.Gradients == GradientKind.Manual ? ManualClassifier.FromLinear(l1, l2) : null;
+        var lossFunc = LossFunc.For(settings.Loss);
+        ITrainStep step = manual is null ? new AutogradStep(model, lossFunc, opt) : new ManualStep(manual, settings.Loss, settings.LearningRate);
+        using var dls = DataLoaders.GetDls(new Dataset(mnist.XTrain, mnist.YTrain), new Dataset(mnist.XValid, mnist.YValid), settings.BatchSize, device);
+
+        var history = new List<EpochResult>(resumed?.History ?? []);
+        var files = new List<string> { folder.Checkpoint, folder.Metrics };
+        if (request.MetricsFile is not null) files.Add(request.MetricsFile);
+        EpochResult? failed = null;
+        var status = TrainStatus.Completed;
+        observer.Started(new TrainStart(settings, device.ToString(), mnist.Source, folder, history.Count, dls.Train.Count));
+        var options = new FitOptions
+        {
+            FirstEpoch = history.Count,
+            CancellationToken = cancel,
+            OnBatch = observer.Batch,
+            OnEpoch = r =>
+            {
+                observer.Epoch(r);
+                if (!double.IsFinite(r.TrainLoss) || !double.IsFinite(r.ValidLoss))
+                {
+                    failed = r;
+                    return false;
+                }
+                history.Add(r);
+                manual?.CopyTo(l1, l2);
+                CheckpointFile.Save(folder.Checkpoint, new Checkpoint(settings, [.. history], ModelState.Capture(model),
+                    new OptimizerState("sgd", settings.LearningRate, 0), CurrentRng()));
+                MetricsLog.Write(folder.Metrics, history);
+                if (request.MetricsFile is not null) MetricsLog.Write(request.MetricsFile, history);
+                return true;
+            },
+        };
+        try
+        {
+            Fit.Run(settings.Epochs - history.Count, step, lossFunc, dls.Train, dls.Valid, options);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            status = TrainStatus.Interrupted;
+        }
+        if (failed is not null) status = TrainStatus.Diverged;
+
+        if (history.Count > 0)
+        {
+            AtomicFile.Save(folder.Curves, p => TrainingCurves.Save(history, p));
+            files.Add(folder.Curves);
+        }
+        if (status != TrainStatus.Diverged && history.Count > 0)
+        {
+            DrawMisclassified(step, mnist, device, folder.Misclassified);
+            files.Add(folder.Misclassified);
+        }
+        return new TrainOutcome(status, settings, history, folder, [.. files.Where(File.Exists)], failed);
+    }
+
+    private static string DefaultFolder(TrainRequest request, DateTime now) =>
+        request.Resume is not null ? Path.GetDirectoryName(Path.GetFullPath(request.Resume))! : RunFolder.Default(Directory.GetCurrentDirectory(), now);
+
+    private static void ProbeWritable(string path)
+    {
+        try
+        {
+            AtomicFile.CheckWritable(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw RunFolderException.MetricsFile(path, e.Message, e);
+        }
+    }
+
+    private static byte[] CurrentRng()
+    {
+        using var state = torch.random.get_rng_state();
+        return state.data<byte>().ToArray();
+    }
+
+    private static void RestoreRng(byte[] bytes, string file)
+    {
+        try
+        {
+            using var state = tensor(bytes, ScalarType.Byte);
+            torch.random.set_rng_state(state);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new CheckpointException(file, $"holds a random state torch does not accept ({e.Message}); train again", e);
+        }
+    }
+
+    private static void DrawMisclassified(ITrainStep step, Mnist mnist, Device device, string path)
+    {
+        step.SetTraining(false);
+        var eval = Evaluation.Run(step.Predict, mnist.XValid, mnist.YValid, device);
+        var wrong = eval.Misclassified(GridDigits);
+        if (wrong.Count == 0) return;
+        var digits = wrong.Select(i =>
+        {
+            using var x = mnist.XValid[i];
+            return new MisclassifiedGrid.Digit(x.cpu().data<float>().ToArray(), eval.Predictions[i], eval.Targets[i]);
+        }).ToList();
+        AtomicFile.Save(path, p => MisclassifiedGrid.Save(digits, p));
+    }
+}
+
+/// <summary>What <c>backprop train</c> was asked to do, before anything is checked or loaded.</summary>
+internal sealed record TrainRequest
+{
+    /// <summary>The settings given explicitly; the rest come from the defaults or the resumed checkpoint.</summary>
+    public TrainOverrides Overrides { get; init; } = new();
+
+    /// <summary>Where MNIST is (<c>--data</c>): a folder with the IDX files (or <c>mnist/</c> holding them), or the course's <c>mnist.pkl.gz</c> or a folder holding it.</summary>
+    public string DataDir { get; init; } = "data";
+
+    /// <summary>The device (<c>--device</c>): cpu, cuda, cuda:N or auto.</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>The run folder (<c>--out</c>); <see langword="null"/> for <c>runs/&lt;timestamp&gt;</c>, or the checkpoint's folder when resuming.</summary>
+    public string? OutDir { get; init; }
+
+    /// <summary>The checkpoint to continue (<c>--resume</c>); <see langword="null"/> for a new run.</summary>
+    public string? Resume { get; init; }
+
+    /// <summary>torch's intra-op threads on the CPU (<c>--threads</c>); <see langword="null"/> for <see cref="Bench.CpuThreads.ForSmallModels"/>.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>An extra copy of the per-epoch metrics, JSON Lines (<c>--metrics</c>).</summary>
+    public string? MetricsFile { get; init; }
+}
+
+/// <summary>What a run is about to do, once its settings, device, data and folder are settled.</summary>
+/// <param name="Settings">The settings in force.</param>
+/// <param name="Device">The device, e.g. <c>cpu</c> or <c>cuda:0</c>.</param>
+/// <param name="DataSource">Where the data came from.</param>
+/// <param name="Folder">The run folder.</param>
+/// <param name="FirstEpoch">The first epoch to train, from 0 (above 0 when resuming).</param>
+/// <param name="BatchesPerEpoch">Training batches per epoch.</param>
+internal sealed record TrainStart(TrainSettings Settings, string Device, string DataSource, RunFolder Folder, int FirstEpoch, int BatchesPerEpoch);
+
+/// <summary>How a run ended.</summary>
+internal enum TrainStatus
+{
+    /// <summary>Every epoch was trained.</summary>
+    Completed,
+
+    /// <summary>The loss turned NaN or infinite; the checkpoint of the last good epoch was kept.</summary>
+    Diverged,
+
+    /// <summary>Cancelled (Ctrl+C) between batches; the checkpoint of the last complete epoch was kept.</summary>
+    Interrupted,
+}
+
+/// <summary>How a run ended and what it left behind.</summary>
+/// <param name="Status">Completed, diverged or interrupted.</param>
+/// <param name="Settings">The settings in force.</param>
+/// <param name="History">Every good epoch of the run, including those of a resumed checkpoint.</param>
+/// <param name="Folder">The run folder.</param>
+/// <param name="Files">The files written, checkpoint first.</param>
+/// <param name="Failed">The epoch whose loss was not finite, when <paramref name="Status"/> is <see cref="TrainStatus.Diverged"/>.</param>
+internal sealed record TrainOutcome(TrainStatus Status, TrainSettings Settings, IReadOnlyList<EpochResult> History, RunFolder Folder,
+    IReadOnlyList<string> Files, EpochResult? Failed = null);
+
+/// <summary>Watches a <see cref="TrainRun"/>: the console runner's live display, a test's recorder.</summary>
+internal interface ITrainObserver
+{
+    /// <summary>Called once, before the first epoch.</summary>
+    void Started(TrainStart start);
+
+    /// <summary>Called after every training batch (see <see cref="BatchProgress.RunningLoss"/> for what reading the loss costs).</summary>
+    void Batch(BatchProgress progress);
+
+    /// <summary>Called after every epoch, including one whose loss is not finite.</summary>
+    void Epoch(EpochResult result);
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Backprop.Cli.Bench;
+using static TorchSharp.torch;
+
+namespace Backprop.Tests.Cli.Bench;
+
+/// <summary>The bench's bookkeeping on real data at a tiny size; what it measures is never asserted (no timing in unit tests).</summary>
+public sealed class EpochBenchTests(MnistFixture data) : IClassFixture<MnistFixture>
+{
+    private static readonly BenchOptions Tiny = new(Epochs: 3, Warmup: 1, Samples: 500);
+
+    [Fact]
+    public void Every_mode_yields_finite_positive_figures_and_one_rss_value_per_epoch()
+    {
+        var report = EpochBench.Run(data.Mnist, Tiny);
+
+        Assert.Equal(BenchModes.All, report.Modes.Select(m => m.Mode));
+        foreach (var m in report.Modes)
+        {
+            Assert.Equal(3, m.EpochSeconds.Count);
+            Assert.Equal(3, m.RssMbPerEpoch.Count);
+            Assert.All(m.EpochSeconds, s => Assert.True(s > 0 && double.IsFinite(s)));
+            Assert.All(m.RssMbPerEpoch, r => Assert.InRange(r, 1, 1e6));
+            Assert.Equal(500, m.Samples);
+            Assert.Equal(10, m.Steps);
+            Assert.Equal(m.Samples / m.SecondsPerEpoch, m.SamplesPerSecond, 9);
+        }
+        Assert.True(report.SgemmGflops > 0);
+        Assert.Empty(report.BatchSizes);
+    }
+
+    [Fact]
+    public void The_json_has_each_mode_the_ratios_and_they_are_the_quotients_of_the_entries()
+    {
+        using var dir = new TempDir();
+        var report = EpochBench.Run(data.Mnist, Tiny, batchSizes: [25, 500]);
+
+        report.WriteJson(dir.File("b.json"));
+
+        using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("b.json")));
+        var root = doc.RootElement;
+        foreach (var mode in new[] { "raw", "final", "shuffled", "torchsharp_loader", "manual" })
+        {
+            var entry = root.GetProperty(mode);
+            Assert.True(entry.GetProperty("seconds_per_epoch").GetDouble() > 0);
+            Assert.True(entry.GetProperty("samples_per_second").GetDouble() > 0);
+            Assert.Equal(3, entry.GetProperty("rss_mb_per_epoch").GetArrayLength());
+        }
+        double Spe(string mode) => root.GetProperty(mode).GetProperty("seconds_per_epoch").GetDouble();
+        var ratios = root.GetProperty("ratios");
+        Assert.Equal(["final_vs_raw", "shuffled_vs_raw", "manual_vs_raw", "torchsharp_loader_vs_final"], ratios.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(Spe("final") / Spe("raw"), ratios.GetProperty("final_vs_raw").GetDouble(), 12);
+        Assert.Equal(Spe("manual") / Spe("raw"), ratios.GetProperty("manual_vs_raw").GetDouble(), 12);
+        Assert.Equal(Spe("torchsharp_loader") / Spe("final"), ratios.GetProperty("torchsharp_loader_vs_final").GetDouble(), 12);
+        Assert.Equal([25, 500], root.GetProperty("batch_sizes").EnumerateArray().Select(b => b.GetProperty("batch_size").GetInt32()));
+        Assert.Equal(Tiny.FlopsPerStep, root.GetProperty("machine").GetProperty("flops_per_step").GetDouble());
+    }
+
+    [Fact]
+    public void A_step_of_784_50_10_at_bs_50_is_about_8_mflop()
+    {
+        // forward 2·50·(784·50 + 50·10), backward 2·50·(784·50 + 2·50·10): the "about 8 MFLOP per step".
+        Assert.Equal(7_990_000, new BenchOptions().FlopsPerStep);
+    }
+
+    [Fact]
+    public void The_text_report_names_every_mode_and_every_target()
+    {
+        var lines = string.Join("\n", EpochBench.Run(data.Mnist, Tiny with { Modes = [BenchMode.Raw, BenchMode.Final] }).Format());
+
+        Assert.Contains("raw", lines);
+        Assert.Contains("final_vs_raw", lines);
+        Assert.DoesNotContain("manual_vs_raw", lines); // not measured, not reported
+    }
+
+    [Theory]
+    [InlineData(0, 1, 50, null)]
+    [InlineData(1, -1, 50, null)]
+    [InlineData(1, 1, 0, null)]
+    [InlineData(1, 1, 50, 10)]
+    public void Bad_options_are_refused(int epochs, int warmup, int bs, int? samples)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => EpochBench.Run(data.Mnist, new BenchOptions(epochs, warmup, bs, Samples: samples)));
+    }
+
+    [CudaFact]
+    public void On_cuda_the_final_stage_is_timed_at_batch_sizes_50_and_4096()
+    {
+        var report = EpochBench.Run(data.Mnist, new BenchOptions(Epochs: 1, Samples: 8192), CUDA, [50, 4096]);
+
+        Assert.StartsWith("cuda", report.Device);
+        Assert.Equal([50, 4096], report.BatchSizes.Select(b => b.BatchSize));
+        Assert.All(report.BatchSizes, b => Assert.True(b.SamplesPerSecond > 0));
+    }
+}

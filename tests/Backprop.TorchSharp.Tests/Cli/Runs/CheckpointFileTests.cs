@@ -1,0 +1,89 @@
+using System.Buffers.Binary;
+using Backprop.Cli.Runs;
+using Backprop.Training;
+
+namespace Backprop.Tests.Cli.Runs;
+
+public sealed class CheckpointFileTests
+{
+    private static Checkpoint Sample() => new(
+        new TrainSettings(Hidden: 3, Loss: LossKind.Mse, Gradients: GradientKind.Manual, LearningRate: 0.25, BatchSize: 7, Epochs: 4, Seed: 42),
+        [new EpochResult(0, 0.5, 0.4, 0.9, 1.5), new EpochResult(1, 0.3, double.NaN, double.NaN, 1.25)],
+        [new CheckpointTensor("0.weight", [3, 2], [1, -2, 3.5f, 4, 5, float.Epsilon]), new CheckpointTensor("0.bias", [3], [0.1f, 0.2f, 0.3f])],
+        new OptimizerState("sgd", 0.25, 0),
+        [9, 8, 7, 6]);
+
+    [Fact]
+    public void What_is_saved_loads_back_equal()
+    {
+        using var dir = new TempDir();
+        var saved = Sample();
+
+        CheckpointFile.Save(dir.File("c.ckpt"), saved);
+        var loaded = CheckpointFile.Load(dir.File("c.ckpt"));
+
+        Assert.Equal(saved.Settings, loaded.Settings);
+        Assert.Equal(2, loaded.Epochs);
+        Assert.Equal(saved.History, loaded.History);
+        Assert.Equal(saved.Optimizer, loaded.Optimizer);
+        Assert.Equal(saved.RngState, loaded.RngState);
+        Assert.Equal(saved.Weights.Select(w => (w.Name, string.Join(",", w.Shape))), loaded.Weights.Select(w => (w.Name, string.Join(",", w.Shape))));
+        Assert.Equal(saved.Weights.SelectMany(w => w.Values), loaded.Weights.SelectMany(w => w.Values));
+    }
+
+    [Fact]
+    public void A_missing_file_is_named_with_what_to_pass()
+    {
+        var e = Assert.Throws<CheckpointException>(() => CheckpointFile.Load("/nonexistent/run/checkpoint.ckpt"));
+
+        Assert.Contains("/nonexistent/run/checkpoint.ckpt", e.Message);
+        Assert.Contains("no such file", e.Message);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("PK\u0003\u0004 a zip file")]
+    [InlineData("{\"settings\": {}}")]
+    public void A_foreign_file_is_refused(string content)
+    {
+        var e = Assert.Throws<CheckpointException>(() => CheckpointFile.Deserialize("x.ckpt", System.Text.Encoding.UTF8.GetBytes(content)));
+
+        Assert.Contains("not a backprop checkpoint", e.Message);
+    }
+
+    [Fact]
+    public void Every_truncation_and_every_flipped_byte_is_refused_as_corrupt()
+    {
+        var bytes = CheckpointFile.Serialize(Sample());
+        var magic = "backprop-checkpoint\n".Length;
+
+        for (var n = magic; n < bytes.Length; n += 7)
+            Assert.Contains("truncated or corrupt", Assert.Throws<CheckpointException>(() => CheckpointFile.Deserialize("x.ckpt", bytes[..n])).Message);
+        for (var i = magic + 4; i < bytes.Length; i++)
+        {
+            var damaged = (byte[])bytes.Clone();
+            damaged[i] ^= 0x10;
+            Assert.Contains("truncated or corrupt", Assert.Throws<CheckpointException>(() => CheckpointFile.Deserialize("x.ckpt", damaged)).Message);
+        }
+    }
+
+    [Fact]
+    public void A_newer_format_asks_for_a_newer_backprop()
+    {
+        var bytes = CheckpointFile.Serialize(Sample());
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan("backprop-checkpoint\n".Length), CheckpointFile.Version + 1);
+
+        var e = Assert.Throws<CheckpointException>(() => CheckpointFile.Deserialize("x.ckpt", bytes));
+
+        Assert.Contains("newer", e.Message);
+        Assert.Contains("update backprop", e.Message);
+    }
+
+    [Fact]
+    public void Weights_that_do_not_match_their_shape_are_not_written()
+    {
+        var bad = Sample() with { Weights = [new CheckpointTensor("0.bias", [4], [1f, 2f])] };
+
+        Assert.Throws<ArgumentException>(() => CheckpointFile.Serialize(bad));
+    }
+}

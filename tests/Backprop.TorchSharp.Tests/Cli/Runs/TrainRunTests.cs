@@ -1,0 +1,192 @@
+using Backprop.Cli.Runs;
+using Backprop.Data;
+using Backprop.Training;
+
+namespace Backprop.Tests.Cli.Runs;
+
+/// <summary>Whole runs on MNIST, as <c>backprop train</c> does them (an epoch takes well under a second on a CPU).</summary>
+public sealed class TrainRunTests
+{
+    private sealed class Recorder(Action<EpochResult>? onEpoch = null) : ITrainObserver
+    {
+        public TrainStart? Start { get; private set; }
+        public List<EpochResult> Epochs { get; } = [];
+        public int Batches { get; private set; }
+
+        public void Started(TrainStart start) => Start = start;
+        public void Batch(BatchProgress progress) => Batches++;
+        public void Epoch(EpochResult result)
+        {
+            Epochs.Add(result);
+            onEpoch?.Invoke(result);
+        }
+    }
+
+    private static TrainRequest Request(string outDir, TrainOverrides? overrides = null, string? resume = null) => new()
+    {
+        Overrides = overrides ?? new TrainOverrides(),
+        DataDir = Repo.Data,
+        Device = "cpu",
+        OutDir = outDir,
+        Resume = resume,
+    };
+
+    [Fact]
+    public void A_run_writes_a_checkpoint_the_metrics_and_both_plots()
+    {
+        using var dir = new TempDir();
+        var recorder = new Recorder();
+
+        var outcome = TrainRun.Execute(Request(dir.Path, new TrainOverrides(Epochs: 2)) with { MetricsFile = dir.File("extra.jsonl") }, recorder);
+
+        Assert.Equal(TrainStatus.Completed, outcome.Status);
+        Assert.Equal(2, outcome.History.Count);
+        Assert.Equal(2000, recorder.Batches);
+        Assert.Equal("cpu", recorder.Start!.Device);
+        Assert.InRange(outcome.History[^1].ValidAccuracy, 0.94, 1);
+        var ckpt = CheckpointFile.Load(outcome.Folder.Checkpoint);
+        Assert.Equal(outcome.History, ckpt.History);
+        Assert.Equal(["0.weight", "0.bias", "2.weight", "2.bias"], ckpt.Weights.Select(w => w.Name));
+        Assert.Equal(outcome.History, File.ReadAllLines(outcome.Folder.Metrics).Select(MetricsLog.Parse));
+        Assert.Equal(File.ReadAllText(outcome.Folder.Metrics), File.ReadAllText(dir.File("extra.jsonl")));
+        foreach (var png in new[] { outcome.Folder.Curves, outcome.Folder.Misclassified })
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png)[..4]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_resumed_run_ends_where_the_uninterrupted_run_ends(bool manualGradients)
+    {
+        var gradients = manualGradients ? GradientKind.Manual : GradientKind.Autograd;
+        using var whole = new TempDir();
+        using var split = new TempDir();
+        var settings = new TrainOverrides(Gradients: gradients, Epochs: 3);
+
+        var uninterrupted = TrainRun.Execute(Request(whole.Path, settings), new Recorder());
+        TrainRun.Execute(Request(split.Path, settings with { Epochs = 2 }), new Recorder());
+        var resumed = TrainRun.Execute(Request(split.Path, new TrainOverrides(Epochs: 3), resume: Path.Combine(split.Path, "checkpoint.ckpt")), new Recorder());
+
+        Assert.Equal(gradients, resumed.Settings.Gradients);
+        Assert.Equal(uninterrupted.History.Select(r => (r.TrainLoss, r.ValidLoss, r.ValidAccuracy)), resumed.History.Select(r => (r.TrainLoss, r.ValidLoss, r.ValidAccuracy)));
+        var a = CheckpointFile.Load(uninterrupted.Folder.Checkpoint);
+        var b = CheckpointFile.Load(resumed.Folder.Checkpoint);
+        Assert.Equal(a.Weights.SelectMany(w => w.Values), b.Weights.SelectMany(w => w.Values));
+        Assert.Equal(a.RngState, b.RngState);
+    }
+
+    [Fact]
+    public void A_loss_that_turns_NaN_stops_the_run_and_keeps_the_last_good_checkpoint()
+    {
+        using var dir = new TempDir();
+        TrainRun.Execute(Request(dir.Path, new TrainOverrides(Epochs: 1)), new Recorder());
+        var good = File.ReadAllBytes(Path.Combine(dir.Path, "checkpoint.ckpt"));
+        var goodMetrics = File.ReadAllText(Path.Combine(dir.Path, "metrics.jsonl"));
+
+        var outcome = TrainRun.Execute(Request(dir.Path, new TrainOverrides(LearningRate: 1e20, Epochs: 4), resume: Path.Combine(dir.Path, "checkpoint.ckpt")), new Recorder());
+
+        Assert.Equal(TrainStatus.Diverged, outcome.Status);
+        Assert.Equal(1, outcome.Failed!.Epoch);
+        Assert.False(double.IsFinite(outcome.Failed.TrainLoss) && double.IsFinite(outcome.Failed.ValidLoss));
+        Assert.Single(outcome.History);
+        Assert.Equal(good, File.ReadAllBytes(outcome.Folder.Checkpoint));
+        Assert.Equal(goodMetrics, File.ReadAllText(outcome.Folder.Metrics));
+    }
+
+    [Fact]
+    public void Cancelling_stops_between_batches_with_the_last_complete_epoch_saved()
+    {
+        using var dir = new TempDir();
+        using var cts = new CancellationTokenSource();
+        var recorder = new Recorder(_ => cts.Cancel());
+
+        var outcome = TrainRun.Execute(Request(dir.Path, new TrainOverrides(Epochs: 5)), recorder, cancel: cts.Token);
+
+        Assert.Equal(TrainStatus.Interrupted, outcome.Status);
+        Assert.Single(outcome.History);
+        Assert.Equal(1, CheckpointFile.Load(outcome.Folder.Checkpoint).Epochs);
+        Assert.Equal(1000, recorder.Batches); // not one batch of epoch 2 ran
+    }
+
+    [Fact]
+    public void An_unwritable_folder_fails_before_the_data_is_read()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("file"), "");
+
+        var e = Assert.Throws<RunFolderException>(() =>
+            TrainRun.Execute(Request(Path.Combine(dir.File("file"), "run")) with { DataDir = dir.File("no-data-here") }, new Recorder()));
+
+        Assert.Contains("--out", e.Message);
+    }
+
+    [Fact]
+    public void An_unwritable_metrics_file_fails_before_training()
+    {
+        using var dir = new TempDir();
+
+        var e = Assert.Throws<RunFolderException>(() =>
+            TrainRun.Execute(Request(dir.Path) with { MetricsFile = dir.File("missing/folder/m.jsonl") }, new Recorder()));
+
+        Assert.Contains("m.jsonl", e.Message);
+        Assert.Contains("--metrics", e.Message);
+    }
+
+    [Fact]
+    public void A_run_that_fails_before_training_leaves_an_existing_metrics_file_and_checkpoint_as_they_were()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("m.jsonl"), "kept\n");
+        File.WriteAllText(dir.File("checkpoint.ckpt"), "kept");
+
+        Assert.Throws<DataFileException>(() =>
+            TrainRun.Execute(Request(dir.Path) with { MetricsFile = dir.File("m.jsonl"), DataDir = dir.File("nothing") }, new Recorder()));
+
+        Assert.Equal("kept\n", File.ReadAllText(dir.File("m.jsonl")));
+        Assert.Equal("kept", File.ReadAllText(dir.File("checkpoint.ckpt")));
+        Assert.Equal(["checkpoint.ckpt", "m.jsonl"], Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void Resuming_with_another_model_is_refused()
+    {
+        using var dir = new TempDir();
+        TrainRun.Execute(Request(dir.Path, new TrainOverrides(Epochs: 1, Hidden: 8)), new Recorder());
+
+        var e = Assert.Throws<TrainSettingsException>(() =>
+            TrainRun.Execute(Request(dir.Path, new TrainOverrides(Hidden: 50), resume: Path.Combine(dir.Path, "checkpoint.ckpt")), new Recorder()));
+
+        Assert.Contains("--hidden", e.Message);
+    }
+
+    [Fact]
+    public void A_run_folder_made_for_a_run_that_fails_before_its_first_epoch_is_removed_again()
+    {
+        using var dir = new TempDir();
+
+        Assert.Throws<DataFileException>(() => TrainRun.Execute(Request(dir.File("new-run")) with { DataDir = dir.File("nothing") }, new Recorder()));
+
+        Assert.False(Directory.Exists(dir.File("new-run")));
+    }
+
+    [Fact]
+    public void Missing_data_says_where_it_looked()
+    {
+        using var dir = new TempDir();
+
+        var e = Assert.Throws<DataFileException>(() => TrainRun.Execute(Request(dir.Path) with { DataDir = dir.File("nothing") }, new Recorder()));
+
+        Assert.Contains(dir.File("nothing"), e.Message);
+    }
+
+    [Fact]
+    public void Mse_on_one_hot_targets_trains_well_above_chance_with_manual_gradients()
+    {
+        using var dir = new TempDir();
+
+        var outcome = TrainRun.Execute(Request(dir.Path, new TrainOverrides(Loss: LossKind.Mse, Gradients: GradientKind.Manual, LearningRate: 2, Epochs: 1)), new Recorder());
+
+        Assert.Equal(TrainStatus.Completed, outcome.Status);
+        Assert.InRange(outcome.History[0].ValidAccuracy, 0.8, 1);
+    }
+}
