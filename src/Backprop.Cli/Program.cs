@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Backprop.Cli;
+using Backprop.Cli.Commands;
 
 // Ctrl+C (SIGINT) or SIGTERM asks the running command to stop between batches, keeping its last checkpoint;
 // a second one ends the process at once.

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Backprop.Cli.Plots;
 using Backprop.Cli.Runs;
 using Backprop.Data;
 using Spectre.Console;

@@ -1,5 +1,4 @@
 using Backprop.Cli.Bench;
-using Backprop.Cli.Plots;
 using Backprop.Data;
 using Backprop.Scratch;
 using Backprop.Training;

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Backprop.Data.Pickle;
 using static TorchSharp.torch;
 
 namespace Backprop.Data;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Backprop.Cli;
+using Backprop.Cli.Commands;
 using Backprop.Cli.Runs;
 using TorchSharp;
 

@@ -1,12 +1,11 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using Backprop.Cli.Commands;
 using Backprop.Cli.DataFiles;
 using Backprop.Cli.Runs;
 using Backprop.Data;
 using Backprop.Native;
 
-namespace Backprop.Cli;
+namespace Backprop.Cli.Commands;
 
 /// <summary>The <c>backprop</c> command line: parse, run one command, turn what went wrong into a message and an exit code.</summary>
 public static class BackpropApp

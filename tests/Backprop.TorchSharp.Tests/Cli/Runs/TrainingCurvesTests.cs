@@ -1,7 +1,7 @@
-using Backprop.Cli.Plots;
+using Backprop.Cli.Runs;
 using Backprop.Training;
 
-namespace Backprop.Tests.Cli.Plots;
+namespace Backprop.Tests.Cli.Runs;
 
 public sealed class TrainingCurvesTests
 {

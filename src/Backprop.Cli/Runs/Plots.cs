@@ -1,8 +1,7 @@
-using Backprop.Cli.Runs;
 using Backprop.Training;
 using ScottPlot;
 
-namespace Backprop.Cli.Plots;
+namespace Backprop.Cli.Runs;
 
 /// <summary>A PNG of a run's curves: training and validation loss per epoch above, validation accuracy below.</summary>
 internal static class TrainingCurves

@@ -1,8 +1,7 @@
-using Backprop.Cli.Plots;
 using Backprop.Cli.Runs;
 using SkiaSharp;
 
-namespace Backprop.Tests.Cli.Plots;
+namespace Backprop.Tests.Cli.Runs;
 
 public sealed class ConfusionMatrixPlotTests
 {

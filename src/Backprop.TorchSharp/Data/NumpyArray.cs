@@ -1,4 +1,4 @@
-namespace Backprop.Data.Pickle;
+namespace Backprop.Data;
 
 /// <summary>
 /// A numpy array as pickled: <c>numpy.core.multiarray._reconstruct(numpy.ndarray, (0,), 'b')</c> (REDUCE), then BUILD

@@ -1,8 +1,8 @@
-using Backprop.Cli.Plots;
+using Backprop.Cli.Runs;
 using Backprop.Data;
 using SkiaSharp;
 
-namespace Backprop.Tests.Cli.Plots;
+namespace Backprop.Tests.Cli.Runs;
 
 public sealed class MisclassifiedGridTests
 {

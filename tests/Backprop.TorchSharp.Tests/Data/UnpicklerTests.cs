@@ -1,7 +1,6 @@
 using Backprop.Data;
-using Backprop.Data.Pickle;
 
-namespace Backprop.Tests.Data.Pickle;
+namespace Backprop.Tests.Data;
 
 public sealed class UnpicklerTests
 {

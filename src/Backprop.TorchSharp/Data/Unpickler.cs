@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using System.Collections.Frozen;
 using System.Text;
-using static Backprop.Data.Pickle.PickleOpcodes;
+using static Backprop.Data.PickleOpcodes;
 
-namespace Backprop.Data.Pickle;
+namespace Backprop.Data;
 
 /// <summary>
 /// A pickle machine for exactly the opcodes Python 2's cPickle writes (protocol 2) for tuples of numpy arrays: PROTO,
