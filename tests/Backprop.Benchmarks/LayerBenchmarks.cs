@@ -56,7 +56,8 @@ public class LayerBenchmarks
     {
         using var scope = NewDisposeScope();
         var output = Functions.Lin(_x, _w, _b);
-        Functions.LinGrad(_x, ones_like(output), _w);
+        output.G = ones_like(output);
+        Functions.LinGrad(_x, output, _w, _b);
     }
 
     [Benchmark(Description = "Lin autograd")]
@@ -66,8 +67,10 @@ public class LayerBenchmarks
     public void ReluManual()
     {
         using var scope = NewDisposeScope();
-        var output = Functions.Relu(_h);
-        Functions.ReluGrad(_h, ones_like(output));
+        var relu = new Backprop.Scratch.Classes.Relu();
+        var output = relu.Call(_h);
+        output.G = ones_like(output);
+        relu.Backward();
     }
 
     [Benchmark(Description = "Relu autograd")]
@@ -77,8 +80,9 @@ public class LayerBenchmarks
     public void MseManual()
     {
         using var scope = NewDisposeScope();
-        Functions.Mse(_y, _y.squeeze(-1) + 1);
-        Functions.MseGrad(_y, _y.squeeze(-1) + 1);
+        var mse = new Backprop.Scratch.Classes.Mse();
+        mse.Call(_y, _y.squeeze(-1) + 1);
+        mse.Backward();
     }
 
     [Benchmark(Description = "Mse autograd")]

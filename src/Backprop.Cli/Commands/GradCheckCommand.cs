@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Backprop.Data;
 using Backprop.Scratch;
 using Spectre.Console;
@@ -38,4 +40,25 @@ internal static class GradCheckCommand
         io.Out.WriteLine(failed == 0 ? $"all {rows.Count} gradients match" : $"{failed} of {rows.Count} gradients do not match");
         return failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
+}
+
+/// <summary>
+/// <see cref="GradCheck"/>'s rows as JSON for machines: <c>{"all_pass": true, "rows": [{"component": "functions", "tensor": "x",
+/// "shape": [50000, 784], "reference": "autograd", "dtype": "float32", "max_abs_diff": ..., "max_abs_reference": ...,
+/// "tolerance": 0.01, "pass": true}, ...]}</c>. A NaN or infinite difference is written as <c>"NaN"</c> or <c>"Infinity"</c>.
+/// </summary>
+internal static class GradCheckJson
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        WriteIndented = true,
+    };
+
+    /// <summary>The rows as a JSON document.</summary>
+    public static string Serialize(IReadOnlyList<GradCheckRow> rows) =>
+        JsonSerializer.Serialize(new Document(rows.All(r => r.Pass), rows), Options);
+
+    private sealed record Document(bool AllPass, IReadOnlyList<GradCheckRow> Rows);
 }

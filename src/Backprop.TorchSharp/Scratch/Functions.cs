@@ -8,8 +8,8 @@ namespace Backprop.Scratch;
 /// </summary>
 /// <remarks>
 /// <c>using static Backprop.Scratch.Functions;</c> lets code read like the lesson: <c>Mse(Model(x, w1, b1, w2, b2), y)</c>.
-/// Where the lesson's backward functions set <c>.g</c> on their arguments, these return the gradients
-/// (<see cref="LinGrads"/>, <see cref="ModelGrads"/>). Every tensor returned belongs to the caller's dispose scope.
+/// The backward functions set <see cref="Gradients"/>' <c>G</c> on their arguments, as the lesson's set <c>.g</c>.
+/// Every tensor returned or set belongs to the caller's dispose scope.
 /// </remarks>
 public static class Functions
 {
@@ -52,54 +52,49 @@ public static class Functions
         return (Shapes.Column(output) - Shapes.Column(targ)).pow(2).mean();
     }
 
-    /// <summary>dMse/doutput, the shape of <paramref name="output"/>: <c>2 (output - targ) / N</c>.</summary>
-    /// <param name="output">(N, 1) or (N).</param>
-    /// <param name="targ">(N) or (N, 1).</param>
-    public static Tensor MseGrad(Tensor output, Tensor targ)
+    /// <summary>
+    /// The gradients of <see cref="Lin"/> from <c>out.G</c>: the lesson's <c>lin_grad</c>, setting <c>inp.G</c>, <c>w.G</c> and <c>b.G</c>.
+    /// </summary>
+    /// <param name="inp">The input the layer saw, (N, in).</param>
+    /// <param name="output">The layer's output, (N, out), whose <c>G</c> is set.</param>
+    /// <param name="w">The layer's weights, (in, out).</param>
+    /// <param name="b">The layer's bias, (out).</param>
+    /// <exception cref="InvalidOperationException"><c>output.G</c> is not set.</exception>
+    public static void LinGrad(Tensor inp, Tensor output, Tensor w, Tensor b)
     {
-        Shapes.CheckMse(output, targ);
-        var diff = Shapes.Column(output) - Shapes.Column(targ);
-        // d/do mean((o - t)²) = 2 (o - t) / N
-        return (2.0 * diff / diff.shape[0]).view_as(output);
+        inp.G = output.G.matmul(w.t()); // dL/dinp = dL/dout · wᵀ
+        w.G = inp.t().matmul(output.G); // dL/dw = inpᵀ · dL/dout  (the lesson's (inp.unsqueeze(-1) * out.g.unsqueeze(1)).sum(0))
+        b.G = output.G.sum(dim: 0);     // dL/db = Σₙ dL/dout
     }
 
-    /// <summary>dL/dinp of <see cref="Relu"/>, the shape of <paramref name="inp"/>.</summary>
-    /// <param name="inp">The input Relu saw.</param>
-    /// <param name="outG">dL/dout, the shape of <paramref name="inp"/>.</param>
-    public static Tensor ReluGrad(Tensor inp, Tensor outG) => (inp > 0).to_type(outG.dtype) * outG; // dL/dinp = dL/dout ⊙ 1[inp > 0]
-
-    /// <summary>The gradients of <see cref="Lin"/> given dL/dout: the lesson's <c>lin_grad</c>.</summary>
-    /// <param name="inp">The input the layer saw, (N, in).</param>
-    /// <param name="outG">dL/dout, (N, out).</param>
-    /// <param name="w">The layer's weights, (in, out).</param>
-    public static LinGrads LinGrad(Tensor inp, Tensor outG, Tensor w) => new(
-        outG.matmul(w.t()),   // dL/dinp = dL/dout · wᵀ
-        inp.t().matmul(outG), // dL/dw = inpᵀ · dL/dout  (the lesson's (inp.unsqueeze(-1) * out.g.unsqueeze(1)).sum(0))
-        outG.sum(dim: 0));    // dL/db = Σₙ dL/dout
-
     /// <summary>
-    /// The lesson's <c>forward_and_backward</c>: runs the model and its MSE forward, then the chain rule backward,
-    /// and returns the loss and the gradients of x, w1, b1, w2 and b2.
+    /// The lesson's <c>forward_and_backward</c>: the model and its MSE forward, then the chain rule back from the loss,
+    /// setting <c>G</c> on every intermediate and on <paramref name="inp"/>, <paramref name="w1"/>, <paramref name="b1"/>,
+    /// <paramref name="w2"/> and <paramref name="b2"/>.
     /// </summary>
     /// <param name="inp">Input, (N, 784).</param>
-    /// <param name="targ">Target, (N).</param>
+    /// <param name="targ">Target, (N), floating point.</param>
     /// <param name="w1">(784, nh).</param>
     /// <param name="b1">(nh).</param>
     /// <param name="w2">(nh, 1).</param>
     /// <param name="b2">(1).</param>
-    public static ModelGrads ForwardAndBackward(Tensor inp, Tensor targ, Tensor w1, Tensor b1, Tensor w2, Tensor b2)
+    /// <returns>The loss, a scalar (the lesson computes it and drops it).</returns>
+    /// <exception cref="ArgumentException">The shapes do not fit; the message names them.</exception>
+    public static Tensor ForwardAndBackward(Tensor inp, Tensor targ, Tensor w1, Tensor b1, Tensor w2, Tensor b2)
     {
-        // forward pass
+        // forward pass:
         var l1 = Lin(inp, w1, b1);
         var l2 = Relu(l1);
         var output = Lin(l2, w2, b2);
-        var loss = Mse(output, targ);
+        Shapes.CheckMse(output, targ);
+        var diff = output[.., 0] - Shapes.Column(targ);
+        var loss = diff.pow(2).mean();
 
-        // backward pass, from the loss back to the input
-        var outG = MseGrad(output, targ);
-        var (l2G, w2G, b2G) = LinGrad(l2, outG, w2);
-        var l1G = ReluGrad(l1, l2G);
-        var (inpG, w1G, b1G) = LinGrad(inp, l1G, w1);
-        return new ModelGrads(loss, inpG, w1G, b1G, w2G, b2G);
+        // backward pass:
+        output.G = 2.0 * diff.unsqueeze(1) / inp.shape[0]; // dL/dout = 2 (out - targ) / N
+        LinGrad(l2, output, w2, b2);
+        l1.G = (l1 > 0).to_type(l2.G.dtype) * l2.G;         // dL/dl1 = dL/dl2 ⊙ 1[l1 > 0]
+        LinGrad(inp, l1, w1, b1);
+        return loss;
     }
 }

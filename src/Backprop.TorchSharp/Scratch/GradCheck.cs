@@ -1,4 +1,5 @@
 using Backprop.Data;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Backprop.Scratch;
@@ -72,13 +73,19 @@ public static class GradCheck
 
         // Layers: a scalar from their output through a fixed random upstream gradient g, so dL/dout = g.
         var (x, w, b, g) = (Randn(n, nIn), Randn(nIn, nh), Randn(nh), Randn(n, nh));
-        var lin = Functions.LinGrad(x, g, w);
-        Add("lin", ["x", "w", "b"], [lin.Inp, lin.W, lin.B],
+        var lin = Functions.Lin(x, w, b);
+        lin.G = g;
+        Functions.LinGrad(x, lin, w, b);
+        Add("lin", ["x", "w", "b"], [x.G, w.G, b.G],
             [.. new[] { x, w, b }.Select(t => Fd(() => (Functions.Lin(x, w, b) * g).sum(), t))]);
-        var (z, gz) = (Randn(n, nh), Randn(n, nh));
-        Add("relu", ["x"], [Functions.ReluGrad(z, gz)], [Fd(() => (Functions.Relu(z) * gz).sum(), z)]);
-        var (pred, yReal) = (Randn(n, 1), Randn(n));
-        Add("mse", ["inp"], [Functions.MseGrad(pred, yReal)], [Fd(() => Functions.Mse(pred, yReal), pred)]);
+        var (z, gz, relu) = (Randn(n, nh), Randn(n, nh), new Classes.Relu());
+        relu.Call(z).G = gz;
+        relu.Backward();
+        Add("relu", ["x"], [z.G], [Fd(() => (Functions.Relu(z) * gz).sum(), z)]);
+        var (pred, yReal, mse) = (Randn(n, 1), Randn(n), new Classes.Mse());
+        mse.Call(pred, yReal);
+        mse.Backward();
+        Add("mse", ["inp"], [pred.G], [Fd(() => Functions.Mse(pred, yReal), pred)]);
 
         var (s, gs, targ) = (Randn(n, c), Randn(n, c), Classes());
         Add("log_softmax_naive", ["x"], [Losses.LogSoftmaxNaiveGrad(s, gs)], [Fd(() => (Losses.LogSoftmaxNaive(s) * gs).sum(), s)]);
@@ -173,31 +180,115 @@ public static class GradCheck
             return new GradCheckRow(component, name, m.shape, against, dtype, diff, scale, Math.Min(tolerance, RelativeTolerance * scale));
         }).ToList();
 
-    /// <summary>Lesson 03's three manual forms of the MSE model, each giving the x, w1, b1, w2, b2 gradients.</summary>
+    /// <summary>
+    /// Lesson 03's three manual forms of the MSE model, each giving the x, w1, b1, w2, b2 gradients. Each form runs on
+    /// fresh handles (aliases) of the tensors, so that it can only pass with the <c>G</c>s it set itself.
+    /// </summary>
     private static class ThreeForms
     {
         public static Tensor[] Functions(Tensor[] p, Tensor y)
         {
-            var g = Scratch.Functions.ForwardAndBackward(p[0], y, p[1], p[2], p[3], p[4]);
-            return [g.X, g.W1, g.B1, g.W2, g.B2];
+            var q = Fresh(p);
+            Scratch.Functions.ForwardAndBackward(q[0], y, q[1], q[2], q[3], q[4]);
+            return [.. q.Select(t => t.G)];
         }
 
         public static Tensor[] Classes(Tensor[] p, Tensor y)
         {
-            var v = p.Select(t => new Variable(t)).ToArray();
-            var model = new Scratch.Classes.Model(v[1], v[2], v[3], v[4]);
-            model.Call(v[0], new Variable(y));
+            var q = Fresh(p);
+            var model = new Scratch.Classes.Model(q[1], q[2], q[3], q[4]);
+            model.Call(q[0], y);
             model.Backward();
-            return [.. v.Select(t => t.G)];
+            return [.. q.Select(t => t.G)];
         }
 
         public static Tensor[] Modules(Tensor[] p, Tensor y)
         {
-            var v = p.Select(t => new Variable(t)).ToArray();
-            var model = new Scratch.Modules.Model(v[1], v[2], v[3], v[4]);
-            model.Call(v[0], new Variable(y));
+            var q = Fresh(p);
+            var model = new Scratch.Modules.Model(q[1], q[2], q[3], q[4]);
+            model.Call(q[0], y);
             model.Backward();
-            return [.. v.Select(t => t.G)];
+            return [.. q.Select(t => t.G)];
         }
+
+        private static Tensor[] Fresh(Tensor[] p) => [.. p.Select(t => t.alias())];
+    }
+}
+
+/// <summary>One line of <see cref="GradCheck"/>: one manual gradient of one component against a reference.</summary>
+/// <param name="Component">
+/// What was checked: <c>functions</c>, <c>classes</c>, <c>module</c> (lesson 03's three forms of the 784-50-1 MSE model),
+/// <c>lin</c>, <c>relu</c>, <c>mse</c>, <c>log_softmax_naive</c>, <c>log_softmax</c>, <c>nll</c>, <c>cross_entropy</c>,
+/// or <c>ce_model</c> (the <see cref="ManualClassifier"/>).
+/// </param>
+/// <param name="Tensor">Which gradient: <c>x</c>, <c>w1</c>, <c>b1</c>, <c>w2</c>, <c>b2</c>, <c>w</c>, <c>b</c> or <c>inp</c>.</param>
+/// <param name="Shape">The gradient's shape.</param>
+/// <param name="Reference">What the manual gradient was compared with: <c>autograd</c> or <c>finite_differences</c>.</param>
+/// <param name="Dtype">The precision of the check: <c>float32</c> (MNIST, as the lesson) or <c>float64</c> (small random shapes).</param>
+/// <param name="MaxAbsDiff">max |manual - reference| over all elements (+∞ when the shapes differ).</param>
+/// <param name="MaxAbsReference">max |reference|, the scale the difference is measured against.</param>
+/// <param name="Tolerance">
+/// The largest <paramref name="MaxAbsDiff"/> that passes: the check's absolute tolerance (0.01 against autograd, the lesson's;
+/// 1e-6 against finite differences), capped at 0.1% of <paramref name="MaxAbsReference"/> so that a small gradient cannot pass by being small.
+/// </param>
+public sealed record GradCheckRow(
+    string Component, string Tensor, IReadOnlyList<long> Shape, string Reference, string Dtype,
+    double MaxAbsDiff, double MaxAbsReference, double Tolerance)
+{
+    /// <summary>Whether <see cref="MaxAbsDiff"/> is within <see cref="Tolerance"/> (NaN fails).</summary>
+    public bool Pass => MaxAbsDiff <= Tolerance;
+}
+
+/// <summary>Central finite differences: the numerical gradient that checks a manual one without autograd.</summary>
+public static class FiniteDifferences
+{
+    /// <summary>The default step h: in float64, truncation (~h²) and rounding (~ε/h) errors both stay near 1e-10.</summary>
+    public const double DefaultStep = 1e-5;
+
+    /// <summary>
+    /// dL/d<paramref name="input"/> by central differences, <c>(L(x + h eᵢ) - L(x - h eᵢ)) / 2h</c> for each element i,
+    /// perturbing <paramref name="input"/> in place (and restoring it) while <paramref name="loss"/> reads it.
+    /// </summary>
+    /// <param name="loss">Computes the scalar loss from the current value of <paramref name="input"/> (and anything else it closes over).</param>
+    /// <param name="input">A float64 CPU tensor (or view) that <paramref name="loss"/> uses, any shape and strides; it must not require grad.</param>
+    /// <param name="h">The step.</param>
+    /// <returns>A float64 tensor of <paramref name="input"/>'s shape, in the caller's dispose scope.</returns>
+    /// <exception cref="ArgumentException">The input is not a float64 CPU tensor, or requires grad.</exception>
+    public static Tensor Gradient(Func<Tensor> loss, Tensor input, double h = DefaultStep)
+    {
+        if (input.dtype != ScalarType.Float64 || input.device_type != DeviceType.CPU || input.requires_grad)
+            throw new ArgumentException(
+                $"finite differences need a float64 CPU tensor without autograd, got {input.dtype} on {input.device}" +
+                (input.requires_grad ? " that requires grad" : ""), nameof(input));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(h);
+        var grad = new double[input.numel()];
+        var shape = input.shape;
+        using var values = input.data<double>();
+        for (var i = 0L; i < grad.Length; i++)
+        {
+            var at = Unravel(i, shape); // TorchSharp's accessor sets by a full index only
+            var x = values[at];
+            values[at] = x + h;
+            var up = Evaluate(loss);
+            values[at] = x - h;
+            var down = Evaluate(loss);
+            values[at] = x;
+            grad[i] = (up - down) / (2 * h);
+        }
+        return tensor(grad, ScalarType.Float64).view(input.shape);
+    }
+
+    /// <summary>The row-major index of element <paramref name="i"/> of a tensor of <paramref name="shape"/>.</summary>
+    internal static long[] Unravel(long i, long[] shape)
+    {
+        var at = new long[shape.Length];
+        for (var d = shape.Length - 1; d >= 0; d--) (at[d], i) = (i % shape[d], i / shape[d]);
+        return at;
+    }
+
+    private static double Evaluate(Func<Tensor> loss)
+    {
+        using var scope = NewDisposeScope();
+        return loss().item<double>();
     }
 }

@@ -49,3 +49,10 @@ internal static class Shapes
             throw new ArgumentException($"{loss}: targets must be int64 class indices, got {targ.dtype}", nameof(targ));
     }
 }
+
+/// <summary>The error every layer of the class and <c>Module</c> forms gives for a backward before its forward.</summary>
+internal static class Errors
+{
+    public static InvalidOperationException BackwardBeforeCall(string layer) =>
+        new($"{layer}.Backward before {layer}.Call: run the forward pass first");
+}

@@ -1,3 +1,4 @@
+using Backprop.Scratch;
 using static Backprop.Scratch.Functions;
 using static TorchSharp.torch;
 
@@ -54,9 +55,11 @@ public sealed class FunctionsTests(MnistFixture mnist)
         Assert.Equal(1.0 / 3, Mse(output.view(3), targ).item<double>(), 12);
         Assert.Equal(1.0 / 3, Mse(output, targ.view(3, 1)).item<double>(), 12);
         // Its gradient keeps the output's shape: 2 (o - t) / N.
-        var g = MseGrad(output, targ);
-        Assert.Equal([3L, 1], g.shape);
-        Assert.Equal([0.0, 0.0, 2.0 / 3], g.view(3).data<double>().ToArray());
+        var mse = new Backprop.Scratch.Classes.Mse();
+        mse.Call(output, targ);
+        mse.Backward();
+        Assert.Equal([3L, 1], output.G.shape);
+        Assert.Equal([0.0, 0.0, 2.0 / 3], output.G.view(3).data<double>().ToArray());
     }
 
     [Fact]
@@ -90,13 +93,15 @@ public sealed class FunctionsTests(MnistFixture mnist)
     {
         using var scope = NewDisposeScope();
 
-        var g = ForwardAndBackward(mnist.X, mnist.Y, mnist.W1, mnist.B1, mnist.W2, mnist.B2);
+        var p = mnist.Inputs.Select(t => t.alias()).ToArray(); // handles of this test's own, so their G are the ones it set
 
-        TensorAssert.Printed([4308.76], g.Loss.unsqueeze(0));
-        foreach (var ((name, grad), reference) in g.Named.Zip(mnist.Reference))
+        var loss = ForwardAndBackward(p[0], mnist.Y, p[1], p[2], p[3], p[4]);
+
+        TensorAssert.Printed([4308.76], loss.unsqueeze(0));
+        foreach (var (t, reference) in p.Zip(mnist.Reference))
         {
-            TensorAssert.Close(reference, grad, eps: 0.01);  // the lesson's test_close(..., eps=0.01)
-            TensorAssert.RelClose(reference, grad, 1e-4);    // and float32-tight relative to each gradient's scale
+            TensorAssert.Close(reference, t.G, eps: 0.01);  // the lesson's test_close(..., eps=0.01)
+            TensorAssert.RelClose(reference, t.G, 1e-4);    // and float32-tight relative to each gradient's scale
         }
     }
 
@@ -107,19 +112,19 @@ public sealed class FunctionsTests(MnistFixture mnist)
         using var c = new Float64Case(seed);
         Tensor x = c.Randn(c.N, c.NIn), w = c.Randn(c.NIn, c.Nh), b = c.Randn(c.Nh), outG = c.Randn(c.N, c.Nh);
 
-        var lin = LinGrad(x, outG, w);
+        var output = Lin(x, w, b);
+        output.G = outG;
+        LinGrad(x, output, w, b);
         var linRef = Reference.Autograd(l => (Lin(l[0], l[1], l[2]) * outG).sum(), x, w, b);
-        TensorAssert.RelClose(linRef[0], lin.Inp, 1e-10);
-        TensorAssert.RelClose(linRef[1], lin.W, 1e-10);
-        TensorAssert.RelClose(linRef[2], lin.B, 1e-10);
-        TensorAssert.RelClose(Reference.Autograd(l => (Relu(l[0]) * outG).sum(), x.matmul(w))[0], ReluGrad(x.matmul(w), outG), 1e-10);
-        var (output, targ) = (c.Randn(c.N, 1), c.Randn(c.N));
-        TensorAssert.RelClose(Reference.Autograd(l => Mse(l[0], targ), output)[0], MseGrad(output, targ), 1e-10);
+        TensorAssert.RelClose(linRef[0], x.G, 1e-10);
+        TensorAssert.RelClose(linRef[1], w.G, 1e-10);
+        TensorAssert.RelClose(linRef[2], b.G, 1e-10);
 
-        Tensor[] p = [x, w, b, c.Randn(c.Nh, 1), c.Randn(1)];
-        var g = ForwardAndBackward(p[0], targ, p[1], p[2], p[3], p[4]);
+        Tensor[] p = [c.Randn(c.N, c.NIn), w, b, c.Randn(c.Nh, 1), c.Randn(1)];
+        var targ = c.Randn(c.N);
+        ForwardAndBackward(p[0], targ, p[1], p[2], p[3], p[4]);
         var reference = Reference.Autograd(l => Mse(Model(l[0], l[1], l[2], l[3], l[4]), targ), p);
-        foreach (var ((_, grad), r) in g.Named.Zip(reference)) TensorAssert.RelClose(r, grad, 1e-10);
+        foreach (var (t, r) in p.Zip(reference)) TensorAssert.RelClose(r, t.G, 1e-10);
     }
 
     [Theory, MemberData(nameof(Float64Case.FdSeeds), MemberType = typeof(Float64Case))]
@@ -129,19 +134,18 @@ public sealed class FunctionsTests(MnistFixture mnist)
         using var c = new Float64Case(seed, small: true);
         Tensor x = c.Randn(c.N, c.NIn), w = c.Randn(c.NIn, c.Nh), b = c.Randn(c.Nh), outG = c.Randn(c.N, c.Nh);
 
-        var lin = LinGrad(x, outG, w);
+        var output = Lin(x, w, b);
+        output.G = outG;
+        LinGrad(x, output, w, b);
         var linFd = Reference.FiniteDifferences(() => (Lin(x, w, b) * outG).sum(), x, w, b);
-        TensorAssert.Close(linFd[0], lin.Inp, 1e-6);
-        TensorAssert.Close(linFd[1], lin.W, 1e-6);
-        TensorAssert.Close(linFd[2], lin.B, 1e-6);
-        var z = c.Randn(c.N, c.Nh);
-        TensorAssert.Close(Reference.FiniteDifferences(() => (Relu(z) * outG).sum(), z)[0], ReluGrad(z, outG), 1e-6);
-        var (output, targ) = (c.Randn(c.N, 1), c.Randn(c.N));
-        TensorAssert.Close(Reference.FiniteDifferences(() => Mse(output, targ), output)[0], MseGrad(output, targ), 1e-6);
+        TensorAssert.Close(linFd[0], x.G, 1e-6);
+        TensorAssert.Close(linFd[1], w.G, 1e-6);
+        TensorAssert.Close(linFd[2], b.G, 1e-6);
 
-        Tensor[] p = [x, w, b, c.Randn(c.Nh, 1), c.Randn(1)];
-        var g = ForwardAndBackward(p[0], targ, p[1], p[2], p[3], p[4]);
+        Tensor[] p = [c.Randn(c.N, c.NIn), w, b, c.Randn(c.Nh, 1), c.Randn(1)];
+        var targ = c.Randn(c.N);
+        ForwardAndBackward(p[0], targ, p[1], p[2], p[3], p[4]);
         var fd = Reference.FiniteDifferences(() => Mse(Model(p[0], p[1], p[2], p[3], p[4]), targ), p);
-        foreach (var ((_, grad), r) in g.Named.Zip(fd)) TensorAssert.Close(r, grad, 1e-6);
+        foreach (var (t, r) in p.Zip(fd)) TensorAssert.Close(r, t.G, 1e-6);
     }
 }

@@ -1,14 +1,14 @@
-using Backprop.Scratch;
+using static TorchSharp.torch;
 using C = Backprop.Scratch.Classes;
 using M = Backprop.Scratch.Modules;
 
 namespace Backprop.Tests.Scratch.Forms;
 
 /// <summary>A layer, a loss or a model as the tests drive it: the lesson's <c>__call__</c> and <c>backward</c>.</summary>
-public sealed class Layer(Func<Variable[], Variable> call, Action backward)
+public sealed class Layer(Func<Tensor[], Tensor> call, Action backward)
 {
     /// <summary>The forward pass, saving what backward needs.</summary>
-    public Variable Call(params Variable[] args) => call(args);
+    public Tensor Call(params Tensor[] args) => call(args);
 
     /// <summary>The backward pass: reads the output's <c>G</c>, writes the inputs'.</summary>
     public void Backward() => backward();
@@ -20,10 +20,10 @@ public sealed class Layer(Func<Variable[], Variable> call, Action backward)
 /// </summary>
 public sealed record LayerForm(
     string Name,
-    Func<Variable, Variable, Layer> Lin,
+    Func<Tensor, Tensor, Layer> Lin,
     Func<Layer> Relu,
     Func<Layer> Mse,
-    Func<Variable, Variable, Variable, Variable, (Layer Model, int Layers)> Model)
+    Func<Tensor, Tensor, Tensor, Tensor, (Layer Model, int Layers)> Model)
 {
     /// <summary><c>Backprop.Scratch.Classes</c>: each layer a class of its own.</summary>
     public static LayerForm Classes { get; } = new(

@@ -11,14 +11,14 @@ public sealed class LayerTests
     {
         using var scope = NewDisposeScope();
         using var c = new Float64Case(seed);
-        var (x, w, b, outG) = (new Variable(c.Randn(c.N, c.NIn)), new Variable(c.Randn(c.NIn, c.Nh)), new Variable(c.Randn(c.Nh)), c.Randn(c.N, c.Nh));
+        var (x, w, b, outG) = (c.Randn(c.N, c.NIn), c.Randn(c.NIn, c.Nh), c.Randn(c.Nh), c.Randn(c.N, c.Nh));
         var lin = LayerForm.Named(form).Lin(w, b);
 
         var output = lin.Call(x);
         output.G = outG;
         lin.Backward();
 
-        var reference = Reference.Autograd(l => ((l[0].matmul(l[1]) + l[2]) * outG).sum(), x.Data, w.Data, b.Data);
+        var reference = Reference.Autograd(l => ((l[0].matmul(l[1]) + l[2]) * outG).sum(), x, w, b);
         TensorAssert.RelClose(reference[0], x.G, 1e-10);
         TensorAssert.RelClose(reference[1], w.G, 1e-10);
         TensorAssert.RelClose(reference[2], b.G, 1e-10);
@@ -29,15 +29,15 @@ public sealed class LayerTests
     {
         using var scope = NewDisposeScope();
         using var c = new Float64Case(seed);
-        var (x, outG) = (new Variable(c.Randn(c.N, c.Nh)), c.Randn(c.N, c.Nh));
+        var (x, outG) = (c.Randn(c.N, c.Nh), c.Randn(c.N, c.Nh));
         var relu = LayerForm.Named(form).Relu();
 
         var output = relu.Call(x);
         output.G = outG;
         relu.Backward();
 
-        TensorAssert.Close(x.Data.clamp_min(0), output.Data, 0);
-        TensorAssert.RelClose(Reference.Autograd(l => (l[0].relu() * outG).sum(), x.Data)[0], x.G, 1e-10);
+        TensorAssert.Close(x.clamp_min(0), output, 0);
+        TensorAssert.RelClose(Reference.Autograd(l => (l[0].relu() * outG).sum(), x)[0], x.G, 1e-10);
     }
 
     [Theory, MemberData(nameof(LayerForm.NamesAndSeeds), MemberType = typeof(LayerForm))]
@@ -45,15 +45,40 @@ public sealed class LayerTests
     {
         using var scope = NewDisposeScope();
         using var c = new Float64Case(seed);
-        var (output, targ) = (new Variable(c.Randn(c.N, 1)), new Variable(c.Randn(c.N)));
+        var (output, targ) = (c.Randn(c.N, 1), c.Randn(c.N));
         var mse = LayerForm.Named(form).Mse();
 
         var loss = mse.Call(output, targ);
         mse.Backward();
 
-        Assert.Equal(((output.Data[.., 0] - targ.Data).pow(2).mean()).item<double>(), loss.Data.item<double>(), 12);
+        Assert.Equal((output[.., 0] - targ).pow(2).mean().item<double>(), loss.item<double>(), 12);
         Assert.Equal([(long)c.N, 1], output.G.shape);
-        TensorAssert.RelClose(Reference.Autograd(l => (l[0].squeeze(-1) - targ.Data).pow(2).mean(), output.Data)[0], output.G, 1e-10);
+        TensorAssert.RelClose(Reference.Autograd(l => (l[0].squeeze(-1) - targ).pow(2).mean(), output)[0], output.G, 1e-10);
+    }
+
+    [Theory, MemberData(nameof(LayerForm.NamesAndFdSeeds), MemberType = typeof(LayerForm))]
+    public void Every_layer_s_backward_matches_finite_differences_in_float64(string form, int seed)
+    {
+        using var scope = NewDisposeScope();
+        using var c = new Float64Case(seed, small: true);
+        var f = LayerForm.Named(form);
+        var (x, w, b, outG) = (c.Randn(c.N, c.NIn), c.Randn(c.NIn, c.Nh), c.Randn(c.Nh), c.Randn(c.N, c.Nh));
+        var (z, pred, targ) = (c.Randn(c.N, c.Nh), c.Randn(c.N, 1), c.Randn(c.N));
+        var (lin, relu, mse) = (f.Lin(w, b), f.Relu(), f.Mse());
+
+        lin.Call(x).G = outG;
+        lin.Backward();
+        relu.Call(z).G = outG;
+        relu.Backward();
+        mse.Call(pred, targ);
+        mse.Backward();
+
+        var linFd = Reference.FiniteDifferences(() => ((x.matmul(w) + b) * outG).sum(), x, w, b);
+        TensorAssert.Close(linFd[0], x.G, 1e-6);
+        TensorAssert.Close(linFd[1], w.G, 1e-6);
+        TensorAssert.Close(linFd[2], b.G, 1e-6);
+        TensorAssert.Close(Reference.FiniteDifferences(() => (z.clamp_min(0) * outG).sum(), z)[0], z.G, 1e-6);
+        TensorAssert.Close(Reference.FiniteDifferences(() => (pred.squeeze(-1) - targ).pow(2).mean(), pred)[0], pred.G, 1e-6);
     }
 
     [Theory, MemberData(nameof(LayerForm.Names), MemberType = typeof(LayerForm))]
@@ -62,7 +87,7 @@ public sealed class LayerTests
         using var scope = NewDisposeScope();
         var f = LayerForm.Named(form);
 
-        Assert.Contains("Lin.Backward before Lin.Call", Assert.Throws<InvalidOperationException>(f.Lin(new Variable(zeros(4, 2)), new Variable(zeros(2))).Backward).Message);
+        Assert.Contains("Lin.Backward before Lin.Call", Assert.Throws<InvalidOperationException>(f.Lin(zeros(4, 2), zeros(2)).Backward).Message);
         Assert.Contains("Relu.Backward before Relu.Call", Assert.Throws<InvalidOperationException>(f.Relu().Backward).Message);
         Assert.Contains("Mse.Backward before Mse.Call", Assert.Throws<InvalidOperationException>(f.Mse().Backward).Message);
     }
@@ -71,9 +96,9 @@ public sealed class LayerTests
     public void Lin_backward_before_the_output_has_a_gradient_is_refused(string form)
     {
         using var scope = NewDisposeScope();
-        var lin = LayerForm.Named(form).Lin(new Variable(zeros(4, 2)), new Variable(zeros(2)));
+        var lin = LayerForm.Named(form).Lin(zeros(4, 2), zeros(2));
 
-        lin.Call(new Variable(zeros(3, 4)));
+        lin.Call(zeros(3, 4));
 
         Assert.Contains("no gradient yet", Assert.Throws<InvalidOperationException>(lin.Backward).Message);
     }
@@ -84,8 +109,8 @@ public sealed class LayerTests
         using var scope = NewDisposeScope();
         var f = LayerForm.Named(form);
 
-        var lin = Assert.Throws<ArgumentException>(() => f.Lin(new Variable(zeros(784, 50)), new Variable(zeros(50))).Call(new Variable(zeros(8, 783))));
-        var mse = Assert.Throws<ArgumentException>(() => f.Mse().Call(new Variable(zeros(6, 1)), new Variable(zeros(5))));
+        var lin = Assert.Throws<ArgumentException>(() => f.Lin(zeros(784, 50), zeros(50)).Call(zeros(8, 783)));
+        var mse = Assert.Throws<ArgumentException>(() => f.Mse().Call(zeros(6, 1), zeros(5)));
 
         Assert.Contains("(8, 783)", lin.Message);
         Assert.Contains("(784, 50)", lin.Message);

@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Backprop.Cli.Commands;
 using Backprop.Scratch;
 
-namespace Backprop.Tests.Scratch;
+namespace Backprop.Tests.Cli;
 
 public sealed class GradCheckJsonTests
 {
@@ -29,18 +30,5 @@ public sealed class GradCheckJsonTests
         Assert.True(rows[0].GetProperty("pass").GetBoolean());
         Assert.Equal("NaN", rows[1].GetProperty("max_abs_diff").GetString());
         Assert.False(rows[1].GetProperty("pass").GetBoolean());
-    }
-
-    [Fact]
-    public void Write_puts_the_document_in_the_file()
-    {
-        using var dir = new TempDir();
-        var path = dir.File("gradcheck.json");
-
-        GradCheckJson.Write(path, Rows[..1]);
-
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        Assert.True(doc.RootElement.GetProperty("all_pass").GetBoolean());
-        Assert.Equal("functions", doc.RootElement.GetProperty("rows")[0].GetProperty("component").GetString());
     }
 }
