@@ -6,7 +6,7 @@ namespace Backprop.Scratch;
 
 /// <summary>
 /// Every manual gradient of lesson 03 (and of lesson 04's loss) against autograd, as the lesson's <c>test_close</c> cells do,
-/// and against central finite differences: the library side of <c>backprop gradcheck</c>.
+/// and against central finite differences.
 /// </summary>
 /// <remarks>
 /// <para>

@@ -5,7 +5,7 @@ namespace Backprop.Scratch;
 
 /// <summary>
 /// The 784-nh-10 cross-entropy classifier with every gradient by hand and hand-written SGD: lesson 03's manual path
-/// taken to lesson 04's model, for training (<c>backprop train --gradients manual</c>) and benchmarks.
+/// taken to lesson 04's model, for training through <see cref="Training.ManualStep"/> and for benchmarks.
 /// </summary>
 /// <remarks>
 /// <para>
