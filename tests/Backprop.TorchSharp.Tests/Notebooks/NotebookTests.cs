@@ -1,84 +1,134 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace Backprop.Tests.Notebooks;
 
-/// <summary>Runs each notebook as a reader does, <c>dotnet run notebooks/NAME.cs</c> from the repository root, and reads its output.</summary>
+/// <summary>
+/// Runs each notebook as a reader does, <c>dotnet run notebooks/NAME.cs</c> from the repository root, once per test
+/// session, and holds its output against the course's: its sections, its checks, and every stored course output.
+/// </summary>
 public sealed partial class NotebookTests
 {
-    private static readonly string[] Headers03 =
-    [
-        "Setup", "Basic architecture", "Loss function: MSE", "Gradients and backward pass", "Check against autograd",
-        "Refactor model: layers as classes", "Module.forward()", "Autograd", "Summary",
-    ];
-
-    private static readonly string[] Headers04 =
-    [
-        "Setup", "Initial setup: the model", "Cross entropy loss", "Basic training loop", "Using parameters and nn.Module",
-        "MyModule: what __setattr__ does", "Registering modules: nn.ModuleList", "nn.Sequential", "optim: an Optimizer of our own",
-        "optim.SGD and get_model", "Dataset and DataLoader", "Random sampling", "Multiprocessing DataLoader", "Validation", "Summary",
-    ];
-
-    private static (int Code, string Out) Run(string notebook)
+    private static readonly Dictionary<string, string[]> Headers = new()
     {
-        var (code, stdout, stderr) = ChildProcess.Run("dotnet", ["run", Path.Combine("notebooks", notebook)], TimeSpan.FromMinutes(5),
+        ["03_backprop"] =
+        [
+            "## The forward and backward passes", "## Foundations version", "## Basic architecture", "## Loss function: MSE",
+            "## Gradients and backward pass", "## Refactor model", "## Layers as classes", "## Module.forward()", "## Autograd", "## Summary",
+        ],
+        ["04_minibatch_training"] =
+        [
+            "## Setup", "## Initial setup", "### Data", "### Cross entropy loss", "## Basic training loop", "## Using parameters and optim",
+            "### Parameters", "### Registering modules", "### nn.ModuleList", "### nn.Sequential", "### optim", "## Dataset and DataLoader",
+            "### Dataset", "### DataLoader", "### Random sampling", "### Multiprocessing DataLoader", "### PyTorch DataLoader", "## Validation",
+            "## Summary",
+        ],
+    };
+
+    // 03: x, w1, b1, w2, b2 against autograd, then against the class and the Module forms. 04: the notebook's own checks
+    // (test_close, what the course asserts, and what the library's deleted stage tests checked: registration, zeroed
+    // grads, Optimizer == optim.SGD, every loop learns, the validation fit's level).
+    private static readonly Dictionary<string, int> CheckCounts = new() { ["03_backprop"] = 15, ["04_minibatch_training"] = 23 };
+
+    private static readonly ConcurrentDictionary<string, Lazy<(int Code, string Out)>> Runs = new();
+
+    private static (int Code, string Out) Run(string notebook) => Runs.GetOrAdd(notebook, nb => new(() =>
+    {
+        var (code, stdout, stderr) = ChildProcess.Run("dotnet", ["run", Path.Combine("notebooks", nb + ".cs")], TimeSpan.FromMinutes(8),
             new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" });
-        return (code, stdout + stderr);
+        return (code, stdout.ReplaceLineEndings("\n") + stderr);
+    })).Value;
+
+    [Theory]
+    [InlineData("03_backprop")]
+    [InlineData("04_minibatch_training")]
+    public void Runs_to_its_end_with_exit_code_0(string notebook)
+    {
+        var (code, output) = Run(notebook);
+
+        Assert.True(code == 0, output);
     }
 
-    private static void HeadersInOrder(string output, string[] headers)
+    [Theory]
+    [InlineData("03_backprop")]
+    [InlineData("04_minibatch_training")]
+    public void Prints_the_course_s_sections_in_the_course_s_order(string notebook)
     {
-        var found = output.Split('\n').Where(l => l.StartsWith("## ", StringComparison.Ordinal)).Select(l => l[3..].Trim()).ToArray();
-        Assert.Equal(headers, found);
+        var headers = Lines(Run(notebook).Out).Where(l => l.StartsWith("## ", StringComparison.Ordinal) || l.StartsWith("### ", StringComparison.Ordinal));
+
+        Assert.Equal(Headers[notebook], headers);
+    }
+
+    [Theory]
+    [InlineData("03_backprop")]
+    [InlineData("04_minibatch_training")]
+    public void Lists_every_check_in_its_summary_and_each_passes(string notebook)
+    {
+        var summary = Lines(Run(notebook).Out).SkipWhile(l => l != "## Summary");
+        var checks = summary.Where(l => l.StartsWith("check ", StringComparison.Ordinal) || l.StartsWith("test_close ", StringComparison.Ordinal)).ToArray();
+
+        Assert.Equal(CheckCounts[notebook], checks.Length);
+        Assert.All(checks, c => Assert.Contains(": pass", c, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("03_backprop")]
+    [InlineData("04_minibatch_training")]
+    public void Prints_the_course_s_stored_output_of_every_cell_it_reproduces(string notebook)
+    {
+        var stored = CourseOutputs.Stored(notebook);
+
+        var differences = CourseOutputs.Differences(stored, CourseOutputs.Printed(Run(notebook).Out));
+
+        Assert.NotEmpty(stored);
+        Assert.True(differences.Count == 0, $"{notebook}, {differences.Count} of {stored.Count} cells:\n{string.Join('\n', differences)}");
     }
 
     [Fact]
-    public void Backprop_runs_every_section_and_every_gradient_check_passes_with_the_course_s_numbers()
+    public void Minibatch_training_s_own_loops_learn_and_its_validation_fit_reaches_the_course_s_level()
     {
-        var (code, output) = Run("03_backprop.cs");
-
-        Assert.True(code == 0, output);
-        HeadersInOrder(output, Headers03);
-        var checks = output.Split('\n').Where(l => l.StartsWith("test_close ", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(15, checks.Length); // x, w1, b1, w2, b2 for functions, classes and the Module base
-        Assert.All(checks, c => Assert.Contains(": pass", c));
-        Assert.Contains("all gradient checks passed", output);
-        // The course's outputs under torch.manual_seed(42).
-        Assert.Contains("tensor([[ 0.00, 11.87,  0.00,  ...,  5.48,  2.14, 15.30],", output);
-        Assert.Contains("tensor([  25.75,  -13.06, -114.79,  ...,  -67.44,  -74.48,  -60.19])", output);
-        Assert.Contains("tensor(4308.76)", output);
-        Assert.Contains("tensor([-19.60,  -2.40,  -0.12,   1.99,  12.78,", output);
-    }
-
-    [Fact]
-    public void Minibatch_training_runs_every_section_with_sane_losses_and_ends_with_a_good_fit()
-    {
-        var (code, output) = Run("04_minibatch_training.cs");
-
-        Assert.True(code == 0, output);
-        HeadersInOrder(output, Headers04);
-        Assert.Equal(3, output.Split('\n').Count(l => l.StartsWith("test_close ", StringComparison.Ordinal) && l.Contains(": pass", StringComparison.Ordinal)));
-        Assert.Contains("tensor([-0.09, -0.21, -0.08,  0.10, -0.04,  0.08, -0.04, -0.03,  0.01,  0.06])", output);
-        Assert.Contains("loss_func(preds, yb):\ntensor(2.30)", output);
+        var output = Run("04_minibatch_training").Out;
 
         var reports = ReportLine().Matches(output).Select(m => (Loss: Num(m.Groups[1].Value), Acc: Num(m.Groups[2].Value))).ToArray();
-        Assert.Equal(27, reports.Length); // 3 epochs in each of the 9 loops, from the basic loop to the prefetching loader
-        Assert.All(reports, r => Assert.InRange(r.Loss, 0.0, 1.0));
-        Assert.All(reports, r => Assert.InRange(r.Acc, 0.8, 1.0));
+        Assert.Equal(34, reports.Length); // the untrained model's 2.30, 0.08, then 3 epochs of each of the 11 loops
+        Assert.Equal((2.30, 0.08), reports[0]);
+        Assert.All(reports[1..], r => Assert.InRange(r.Loss, 0.0, 1.0));
+        Assert.All(reports[1..], r => Assert.InRange(r.Acc, 0.8, 1.0));
 
+        // The course's shown fit continues a model trained before, so it is not reproducible. A fresh model's 5 epochs end
+        // between 0.962 and 0.972 over seeds 1 to 30 (README); this notebook's random stream ends at 0.9678, and 0.965
+        // leaves room for the last bits another machine's arithmetic changes.
         var epochs = FitLine().Matches(output).Select(m => (Loss: Num(m.Groups[2].Value), Acc: Num(m.Groups[3].Value))).ToArray();
         Assert.Equal(5, epochs.Length);
         Assert.All(epochs, e => Assert.InRange(e.Loss, 0.05, 0.3));
         Assert.All(epochs, e => Assert.InRange(e.Acc, 0.94, 1.0));
-        Assert.True(epochs[^1].Acc >= 0.965, $"the course's validation fit ends at {epochs[^1].Acc}"); // 0.9702 on one thread
-        Assert.Contains("all checks passed", output);
+        Assert.True(epochs[^1].Acc >= 0.965, $"the validation fit ends at {epochs[^1].Acc}");
     }
+
+    [Fact]
+    public void The_stored_outputs_are_read_and_compared_cell_by_cell()
+    {
+        (int, string[])[] stored = [(2, ["a", "b"]), (5, ["c"]), (7, ["d"])];
+        var printed = CourseOutputs.Printed("## Setup\nOut[2]:\na\nb  \n\n# In[3] is not the course's output: why. Ours:\nx\nOut[5]:\ne\n### Next\nOut[9]:\nf\n");
+
+        var differences = CourseOutputs.Differences(stored, printed);
+
+        Assert.Equal(
+        [
+            "Out[5]: line 1 differs: the course shows \"c\", the notebook printed \"e\"",
+            "Out[7]: not printed",
+            "Out[9]: printed, but the course file stores no such cell",
+        ], differences);
+    }
+
+    private static string[] Lines(string output) => [.. output.Split('\n').Select(l => l.TrimEnd())];
 
     private static double Num(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"^(\d\.\d\d), (\d\.\d\d)$", RegexOptions.Multiline)]
     private static partial Regex ReportLine();
 
-    [GeneratedRegex(@"^([0-4]) (\d\.\d{4}) (\d\.\d{4})$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^([0-4]) (0\.\d+) (0\.\d+)$", RegexOptions.Multiline)]
     private static partial Regex FitLine();
 }
