@@ -44,6 +44,7 @@ public static class BackpropApp
         {
             TrainCommand.Create(io),
             EvaluateCommand.Create(io),
+            ExportCommand.Create(io),
             GradCheckCommand.Create(io),
             DataCommand.Create(io),
             BenchCommand.Create(io),

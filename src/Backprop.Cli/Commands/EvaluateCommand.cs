@@ -11,13 +11,13 @@ internal static class EvaluateCommand
 {
     public static Command Create(CliConsole io)
     {
-        var checkpoint = new Argument<string>("CHECKPOINT") { Description = "A checkpoint.ckpt written by backprop train" };
+        var checkpoint = new Argument<string>("CHECKPOINT") { Description = "A checkpoint.ckpt written by backprop train, or a PyTorch state_dict of the lesson's model (.pt from torch.save, .safetensors)" };
         var split = new Option<string>("--split") { Description = "The split to evaluate", HelpName = "test|valid", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "valid");
         var png = new Option<string?>("--png") { Description = "Where to write the confusion matrix PNG [default: confusion-<split>.png next to the checkpoint]", HelpName = "FILE" };
         var data = Options.Data();
         var device = Options.Device();
-        var command = new Command("evaluate", "Evaluate a checkpoint: accuracy, per-class accuracy and the confusion matrix (table and PNG)")
+        var command = new Command("evaluate", "Evaluate a checkpoint or a PyTorch state_dict: accuracy, per-class accuracy and the confusion matrix (table and PNG)")
         {
             checkpoint, split, png, data, device,
         };
@@ -27,18 +27,17 @@ internal static class EvaluateCommand
 
     private static int Run(CliConsole io, string file, string split, string? png, string dataDir, string deviceName)
     {
-        var ckpt = CheckpointFile.Load(file);
+        var weights = ModelWeights.Load(file);
         var device = DeviceChoice.Resolve(deviceName);
         png ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, $"confusion-{split}.png");
         if (!OutputFile.Check(io, png, "--png")) return ExitCodes.Failed;
         using var mnist = Mnist.Load(dataDir);
-        using var model = CheckpointModel.Load(ckpt, file, device);
+        using var model = CheckpointModel.Load(weights.Tensors, weights.Hidden, file, device);
         var (x, y) = split == "test" ? (mnist.XTest, mnist.YTest) : (mnist.XValid, mnist.YValid);
         var eval = Evaluation.Run(xb => model.call(xb), x, y, device);
         var m = eval.Confusion;
 
-        var s = ckpt.Settings;
-        io.Out.WriteLine($"{file}: 784-{s.Hidden}-10 after {ckpt.Epochs} epoch(s), {TrainOverrides.Name(s.Loss)}, {TrainOverrides.Name(s.Gradients)} gradients; {split} split of {mnist.Source}");
+        io.Out.WriteLine($"{file}: {weights.Description}; {split} split of {mnist.Source}");
         io.Out.WriteLine($"{split} accuracy: {eval.Accuracy.ToString("F4", CultureInfo.InvariantCulture)} ({m.Count - eval.Misclassified().Count:N0} of {m.Count:N0})");
 
         var perClass = new Table().Border(TableBorder.Simple).Title("per class");

@@ -40,10 +40,17 @@ internal static class CheckpointModel
     public static Sequential Load(Checkpoint checkpoint, string file, Device device)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var model = Models.GetSequential(checkpoint.Settings.Hidden);
+        return Load(checkpoint.Weights, checkpoint.Settings.Hidden, file, device);
+    }
+
+    /// <summary>The lesson's model (784-<paramref name="nh"/>-10) with <paramref name="weights"/> (a checkpoint's or a state_dict's), in evaluation mode.</summary>
+    /// <exception cref="CheckpointException">The weights do not fit the model.</exception>
+    public static Sequential Load(IReadOnlyList<CheckpointTensor> weights, long nh, string file, Device device)
+    {
+        var model = Models.GetSequential(checked((int)nh));
         try
         {
-            ModelState.Restore(model, checkpoint.Weights, file);
+            ModelState.Restore(model, weights, file);
             model.to(device);
             model.eval();
             return model;

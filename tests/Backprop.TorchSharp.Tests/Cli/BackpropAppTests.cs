@@ -9,7 +9,7 @@ namespace Backprop.Tests.Cli;
 /// <summary>The runner's commands called in-process, with their output captured.</summary>
 public sealed class BackpropAppTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
+    internal static (int Code, string Out, string Err) Run(params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();

@@ -22,6 +22,11 @@ internal static class PyTorch
         return code == 0 ? stdout : throw new InvalidOperationException($"{script} exited {code}:\n{stderr}");
     }
 
+    /// <summary>Whether <see cref="Python"/> also imports <paramref name="module"/> (e.g. <c>onnx</c>: Debian's python3-onnx).</summary>
+    public static bool Imports(string module) => Python is { } python && Modules.GetOrAdd(module, m => ChildProcess.Run(python, ["-c", $"import {m}"], TimeSpan.FromMinutes(1)).Code == 0);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Modules = new();
+
     private static string? Find()
     {
         var candidates = Environment.GetEnvironmentVariable("BACKPROP_PYTHON") is { Length: > 0 } chosen ? [chosen] : new[] { "python3", "/usr/bin/python3" };
