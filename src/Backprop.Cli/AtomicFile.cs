@@ -12,10 +12,13 @@ internal static class AtomicFile
     // Temporary files being written; a process that exits mid-write (a signal, Environment.Exit) removes them on the way out.
     private static readonly ConcurrentDictionary<string, byte> Pending = new();
 
-    static AtomicFile() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    static AtomicFile() => AppDomain.CurrentDomain.ProcessExit += (_, _) => RemovePending();
+
+    /// <summary>Removes the temporary files of writes under way, for a process about to end mid-write.</summary>
+    public static void RemovePending()
     {
         foreach (var temp in Pending.Keys) TryDelete(temp);
-    };
+    }
 
     /// <summary>Writes what <paramref name="write"/> puts in the stream to <paramref name="path"/>, flushed to disk, replacing it atomically.</summary>
     /// <exception cref="IOException">The folder cannot be written; the temporary file is removed.</exception>

@@ -15,7 +15,7 @@ void Stop(PosixSignalContext context)
         return;
     }
     Console.Error.WriteLine("interrupted");
-    Environment.Exit(ExitCodes.Interrupted); // runs the exit handlers that remove temporary files
+    StopSignal.ExitNow(); // removes temporary files first
 }
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Backprop.Cli;
 
 /// <summary>
@@ -18,6 +20,22 @@ internal static class StopSignal
         Interlocked.Increment(ref _graceful);
         return new Section();
     }
+
+    /// <summary>
+    /// Ends the process now with <see cref="ExitCodes.Interrupted"/>, after removing temporary files. On Unix through
+    /// <c>_exit(2)</c>: a managed exit while another thread is inside libtorch can crash (SIGSEGV) in native teardown.
+    /// </summary>
+    public static void ExitNow()
+    {
+        AtomicFile.RemovePending();
+        Console.Error.Flush();
+        if (OperatingSystem.IsWindows()) Environment.Exit(ExitCodes.Interrupted);
+        Exit(ExitCodes.Interrupted);
+    }
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern void Exit(int status);
 
     private sealed class Section : IDisposable
     {
