@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using Backprop.Data;
+
 namespace Backprop.Cli;
 
 /// <summary>
@@ -6,6 +9,17 @@ namespace Backprop.Cli;
 /// </summary>
 internal static class AtomicFile
 {
+    // Temporary files being written; a process that exits mid-write (a signal, Environment.Exit) removes them on the way out.
+    private static readonly ConcurrentDictionary<string, byte> Pending = new();
+
+    static AtomicFile() => AppDomain.CurrentDomain.ProcessExit += (_, _) => RemovePending();
+
+    /// <summary>Removes the temporary files of writes under way, for a process about to end mid-write.</summary>
+    public static void RemovePending()
+    {
+        foreach (var temp in Pending.Keys) TryDelete(temp);
+    }
+
     /// <summary>Writes what <paramref name="write"/> puts in the stream to <paramref name="path"/>, flushed to disk, replacing it atomically.</summary>
     /// <exception cref="IOException">The folder cannot be written; the temporary file is removed.</exception>
     public static void Write(string path, Action<Stream> write)
@@ -31,6 +45,7 @@ internal static class AtomicFile
         ArgumentNullException.ThrowIfNull(save);
         var full = FullPath(path);
         var temp = TempFor(full);
+        Pending[temp] = 0;
         try
         {
             save(temp);
@@ -38,7 +53,69 @@ internal static class AtomicFile
         }
         finally
         {
+            TryDelete(temp);
+            Pending.TryRemove(temp, out _);
+        }
+    }
+
+    /// <summary>
+    /// Why a command may not write its output to <paramref name="path"/>, or <see langword="null"/> if it may. Refused: a
+    /// path that is one of <paramref name="taken"/> (the command's inputs and its other outputs); anything but a regular
+    /// file (a folder, a FIFO, a device, a symbolic link: it would be replaced by a regular file); and an existing, non-empty
+    /// file that does not start with <paramref name="signature"/>, what the command writes there (so a checkpoint or a data
+    /// file is never overwritten by a PNG or JSON). An existing file of the right kind is replaced.
+    /// </summary>
+    public static string? Refusal(string path, ReadOnlySpan<byte> signature, IEnumerable<string> taken)
+    {
+        ArgumentNullException.ThrowIfNull(taken);
+        var full = FullPath(path);
+        if (taken.Any(t => SameFile(t, full))) return "it is also an input or another output of this command";
+        if (FileKind.NotRegularFile(full, followLinks: false) is { } kind) return $"it is {kind}, not a regular file";
+        if (!File.Exists(full)) return null;
+        Span<byte> head = stackalloc byte[signature.Length];
+        int read;
+        try
+        {
+            using var f = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            if (f.Length == 0) return null;
+            read = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"it exists and cannot be read ({e.Message.TrimEnd('.')})";
+        }
+        return read == head.Length && head.SequenceEqual(signature) ? null
+            : "it exists and holds something else; remove it or choose another path";
+    }
+
+    private static bool SameFile(string a, string b)
+    {
+        var fa = Resolve(FullPath(a));
+        var fb = Resolve(b);
+        return string.Equals(fa, fb, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+    }
+
+    private static string Resolve(string full)
+    {
+        try
+        {
+            return File.ResolveLinkTarget(full, returnFinalTarget: true)?.FullName ?? full;
+        }
+        catch (IOException)
+        {
+            return full;
+        }
+    }
+
+    private static void TryDelete(string temp)
+    {
+        try
+        {
             if (File.Exists(temp)) File.Delete(temp);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only or full file system: the write's own error is the one to report.
         }
     }
 

@@ -2,15 +2,20 @@ using System.Runtime.InteropServices;
 using Backprop.Cli;
 using Backprop.Cli.Commands;
 
-// Ctrl+C (SIGINT) or SIGTERM asks the running command to stop between batches, keeping its last checkpoint;
-// a second one ends the process at once.
+// Ctrl+C (SIGINT) or SIGTERM: inside train's batch loop (or a download) the first one asks the command to stop at the next
+// batch, keeping its last checkpoint; anywhere else, or a second time, the process ends now with exit code 130.
 using var cts = new CancellationTokenSource();
 void Stop(PosixSignalContext context)
 {
-    if (cts.IsCancellationRequested) return;
     context.Cancel = true;
-    Console.Error.WriteLine("stopping after this batch (press Ctrl+C again to quit now)");
-    cts.Cancel();
+    if (!cts.IsCancellationRequested && StopSignal.IsGraceful)
+    {
+        Console.Error.WriteLine("stopping after this batch (press Ctrl+C again to quit now)");
+        cts.Cancel();
+        return;
+    }
+    Console.Error.WriteLine("interrupted");
+    StopSignal.ExitNow(); // removes temporary files first
 }
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);

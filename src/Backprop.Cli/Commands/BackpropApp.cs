@@ -35,6 +35,40 @@ public static class BackpropApp
                 io.Error.WriteLine("Run from the repository root (it ships data/mnist/), pass --data DIR, or fetch the course's file with `backprop data download`.");
             return ExitCodes.Failed;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            io.Error.WriteLine($"error: backprop {CommandName(parsed)}: {e.Message}");
+            return ExitCodes.Failed;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
+        {
+            return LastResort(CommandName(parsed), e, io);
+        }
+    }
+
+    /// <summary>The last guard: one line that names the command and the problem, the whole trace in a file it names, exit 70.</summary>
+    internal static int LastResort(string command, Exception e, CliConsole io)
+    {
+        var trace = Path.Combine(Path.GetTempPath(), $"backprop-crash-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.txt");
+        string where;
+        try
+        {
+            File.WriteAllText(trace, $"backprop {command}\n{e}\n");
+            where = $"the trace is in {trace}";
+        }
+        catch (Exception w) when (w is IOException or UnauthorizedAccessException)
+        {
+            where = $"the trace could not be written to {trace} ({w.Message})";
+        }
+        io.Error.WriteLine($"error: backprop {command} failed unexpectedly: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} ({where}; please report it)");
+        return ExitCodes.Internal;
+    }
+
+    private static string CommandName(ParseResult parsed)
+    {
+        var path = new List<string>();
+        for (var r = parsed.CommandResult; r.Parent is CommandResult parent; r = parent) path.Insert(0, r.Command.Name);
+        return path.Count == 0 ? "" : string.Join(' ', path);
     }
 
     /// <summary>The root command with every subcommand.</summary>

@@ -11,10 +11,10 @@ internal static class BenchCommand
 {
     public static Command Create(CliConsole io)
     {
-        var epochs = Options.AtLeast("--epochs", 1, "Timed epochs per mode, after one warm-up epoch [default: 10]", "-e");
-        var json = new Option<string?>("--json") { Description = "Also write the figures as JSON to this file", HelpName = "FILE" };
-        var samples = Options.AtLeast("--samples", 50, "Training samples per epoch [default: all 50,000]", "-n");
-        var threads = Options.AtLeast("--threads", 1, "torch intra-op threads on the CPU [default: 1, as train uses]", "-t");
+        var epochs = Options.Between("--epochs", 1, 10_000, "Timed epochs per mode, after one warm-up epoch [default: 10]", "-e");
+        var json = Options.PathOption("--json", "Also write the figures as JSON to this file", "FILE");
+        var samples = Options.Between("--samples", 50, 50_000, "Training samples per epoch [default: all 50,000]", "-n");
+        var threads = Options.Between("--threads", 1, Options.MaxThreads, "torch intra-op threads on the CPU [default: 1, as train uses]", "-t");
         var batchSizes = new Option<int[]>("--batch-sizes")
         {
             Description = "Also time the final stage at these batch sizes [default: 50 and 4096 on CUDA, none on the CPU]",
@@ -23,8 +23,8 @@ internal static class BenchCommand
         };
         batchSizes.Validators.Add(r =>
         {
-            var bad = r.GetValueOrDefault<int[]>()?.Where(bs => bs < 1).ToArray() ?? [];
-            if (bad.Length > 0) r.AddError($"--batch-sizes must be whole numbers of at least 1, got {string.Join(", ", bad)}");
+            var bad = r.GetValueOrDefault<int[]>()?.Where(bs => bs is < 1 or > Runs.TrainSettings.MaxBatchSize).ToArray() ?? [];
+            if (bad.Length > 0) r.AddError($"--batch-sizes must be whole numbers from 1 to {Runs.TrainSettings.MaxBatchSize:N0}, got {string.Join(", ", bad)}");
         });
         var device = Options.Device();
         var data = Options.Data();
@@ -35,7 +35,7 @@ internal static class BenchCommand
         command.SetAction(p =>
         {
             var path = p.GetValue(json);
-            if (path is not null && !OutputFile.Check(io, path, "--json")) return ExitCodes.Failed; // before the minutes of timing, not after
+            if (path is not null && !OutputFile.Check(io, path, "--json", OutputFile.Json, [])) return ExitCodes.Failed; // before the minutes of timing, not after
             var dev = DeviceChoice.Resolve(p.GetValue(device)!);
             CpuThreads.Apply(p.GetValue(threads), dev);
             using var mnist = Mnist.Load(p.GetValue(data)!);

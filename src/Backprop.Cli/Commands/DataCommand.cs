@@ -54,6 +54,7 @@ internal static class DataCommand
     private static async Task<int> Download(CliConsole io, string dir, CancellationToken cancel)
     {
         var progress = new Progress<DownloadProgress>(p => io.Error.Write($"\r{p.BytesDone / 1e6,6:F1} of {p.TotalBytes / 1e6:F1} MB"));
+        using var graceful = StopSignal.Graceful();
         var result = await MnistDownload.DownloadAsync(dir, progress, cancel).ConfigureAwait(false);
         io.Out.WriteLine(result.Downloaded
             ? $"downloaded {result.Path} ({result.Size:N0} bytes, SHA-256 {result.Sha256})"

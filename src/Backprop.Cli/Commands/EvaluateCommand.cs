@@ -11,10 +11,10 @@ internal static class EvaluateCommand
 {
     public static Command Create(CliConsole io)
     {
-        var checkpoint = new Argument<string>("CHECKPOINT") { Description = "A checkpoint.ckpt written by backprop train, or a PyTorch state_dict of the lesson's model (.pt from torch.save, .safetensors)" };
+        var checkpoint = Options.PathArgument("CHECKPOINT", "A checkpoint.ckpt written by backprop train, or a PyTorch state_dict of the lesson's model (.pt from torch.save, .safetensors)");
         var split = new Option<string>("--split") { Description = "The split to evaluate", HelpName = "test|valid", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "valid");
-        var png = new Option<string?>("--png") { Description = "Where to write the confusion matrix PNG [default: confusion-<split>.png next to the checkpoint]", HelpName = "FILE" };
+        var png = Options.PathOption("--png", "Where to write the confusion matrix PNG [default: confusion-<split>.png next to the checkpoint]", "FILE");
         var data = Options.Data();
         var device = Options.Device();
         var command = new Command("evaluate", "Evaluate a checkpoint or a PyTorch state_dict: accuracy, per-class accuracy and the confusion matrix (table and PNG)")
@@ -30,7 +30,7 @@ internal static class EvaluateCommand
         var weights = ModelWeights.Load(file);
         var device = DeviceChoice.Resolve(deviceName);
         png ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, $"confusion-{split}.png");
-        if (!OutputFile.Check(io, png, "--png")) return ExitCodes.Failed;
+        if (!OutputFile.Check(io, png, "--png", OutputFile.Png, [file])) return ExitCodes.Failed;
         using var mnist = Mnist.Load(dataDir);
         using var model = CheckpointModel.Load(weights.Tensors, weights.Hidden, file, device);
         var (x, y) = split == "test" ? (mnist.XTest, mnist.YTest) : (mnist.XValid, mnist.YValid);

@@ -20,10 +20,11 @@ internal static class ExportCommand
 
     public static Command Create(CliConsole io)
     {
-        var checkpoint = new Argument<string>("CHECKPOINT") { Description = "A checkpoint.ckpt written by backprop train (or a .pt/.safetensors state_dict)" };
+        var checkpoint = Options.PathArgument("CHECKPOINT", "A checkpoint.ckpt written by backprop train (or a .pt/.safetensors state_dict)");
         var format = new Option<string>("--format") { Description = "pt: torch.load's state_dict; safetensors; onnx: a graph with input (N, 784) and output logits (N, 10)", HelpName = "pt|safetensors|onnx", Required = true };
         format.AcceptOnlyFromAmong([.. Formats.Keys]);
-        var output = new Option<string?>("--out", "-o") { Description = "Where to write [default: next to the checkpoint, its name with the format's extension]", HelpName = "FILE" };
+        var output = Options.PathOption("--out", "Where to write [default: next to the checkpoint, its name with the format's extension]", "FILE");
+        output.Aliases.Add("-o");
         var command = new Command("export", "Export a checkpoint's model for PyTorch (nn.Sequential state_dict: .pt, .safetensors) or ONNX (.onnx)")
         {
             checkpoint, format, output,
@@ -41,7 +42,15 @@ internal static class ExportCommand
             io.Error.WriteLine($"error: {output} is the file being exported; pass another path with --out.");
             return ExitCodes.Failed;
         }
-        if (!OutputFile.Check(io, output, "--out")) return ExitCodes.Failed;
+        // An existing file is replaced only when it already holds this format: a zip for pt, a ModelProto (field 1 first) for onnx;
+        // safetensors has no signature to tell, so an existing one is never replaced.
+        ReadOnlySpan<byte> signature = format switch
+        {
+            ExportFormat.Pt => "PK\u0003\u0004"u8,
+            ExportFormat.Onnx => [0x08],
+            _ => "\0never"u8,
+        };
+        if (!OutputFile.Check(io, output, "--out", signature, [file])) return ExitCodes.Failed;
         var version = typeof(ExportCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
         if (!OutputFile.Write(io, output, "--out", () =>
             {

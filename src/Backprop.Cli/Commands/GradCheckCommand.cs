@@ -12,7 +12,7 @@ internal static class GradCheckCommand
 {
     public static Command Create(CliConsole io)
     {
-        var json = new Option<string?>("--json") { Description = "Also write the rows as JSON to this file", HelpName = "FILE" };
+        var json = Options.PathOption("--json", "Also write the rows as JSON to this file", "FILE");
         var data = Options.Data();
         var command = new Command("gradcheck", "Check every hand-written gradient (Lin, ReLU, MSE, log-softmax, NLL, cross-entropy, the models) against autograd on MNIST")
         {
@@ -24,7 +24,7 @@ internal static class GradCheckCommand
 
     private static int Run(CliConsole io, string? json, string dataDir)
     {
-        if (json is not null && !OutputFile.Check(io, json, "--json")) return ExitCodes.Failed;
+        if (json is not null && !OutputFile.Check(io, json, "--json", OutputFile.Json, [])) return ExitCodes.Failed;
         using var mnist = Mnist.Load(dataDir);
         var rows = GradCheck.Run(mnist);
         var table = new Table().Border(TableBorder.Simple);

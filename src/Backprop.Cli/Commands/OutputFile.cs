@@ -1,4 +1,3 @@
-
 namespace Backprop.Cli.Commands;
 
 /// <summary>
@@ -7,8 +6,25 @@ namespace Backprop.Cli.Commands;
 /// </summary>
 internal static class OutputFile
 {
-    /// <summary>Whether <paramref name="path"/> can be written, leaving it untouched; if not, says so.</summary>
-    public static bool Check(CliConsole io, string path, string option) => Try(io, path, option, () => AtomicFile.CheckWritable(path));
+    /// <summary>What a JSON file starts with.</summary>
+    public static ReadOnlySpan<byte> Json => "{"u8;
+
+    /// <summary>The PNG signature.</summary>
+    public static ReadOnlySpan<byte> Png => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0d, 0x0a, 0x1a, 0x0a];
+
+    /// <summary>
+    /// Whether <paramref name="path"/> may and can be written, leaving it untouched; if not, says so. See
+    /// <see cref="AtomicFile.Refusal"/> for what is refused; <paramref name="inputs"/> are the command's input files.
+    /// </summary>
+    public static bool Check(CliConsole io, string path, string option, ReadOnlySpan<byte> signature, IEnumerable<string> inputs)
+    {
+        if (AtomicFile.Refusal(path, signature, inputs) is { } why)
+        {
+            io.Error.WriteLine($"error: will not write {path} ({option}): {why}.");
+            return false;
+        }
+        return Try(io, path, option, () => AtomicFile.CheckWritable(path));
+    }
 
     /// <summary>Runs <paramref name="write"/>, which writes <paramref name="path"/>; on an I/O problem says so and returns false.</summary>
     public static bool Write(CliConsole io, string path, string option, Action write) => Try(io, path, option, write);

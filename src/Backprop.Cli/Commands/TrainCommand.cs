@@ -13,21 +13,21 @@ internal static class TrainCommand
 
     public static Command Create(CliConsole io)
     {
-        var epochs = Options.AtLeast("--epochs", 1, "Epochs to train in total (a resumed run continues up to this number) [default: 5]", "-e");
-        var bs = Options.AtLeast("--batch-size", 1, "Training batch size; validation uses twice as many [default: 50]", "--bs");
-        var lr = Options.Positive("--lr", "SGD learning rate [default: 0.5]");
-        var hidden = Options.AtLeast("--hidden", 1, "Hidden units, the lesson's nh [default: 50]", "--nh");
+        var epochs = Options.Between("--epochs", 1, TrainSettings.MaxEpochs, "Epochs to train in total (a resumed run continues up to this number) [default: 5]", "-e");
+        var bs = Options.Between("--batch-size", 1, TrainSettings.MaxBatchSize, "Training batch size; validation uses twice as many [default: 50]", "--bs");
+        var lr = Options.Positive("--lr", TrainSettings.MaxLearningRate, "SGD learning rate [default: 0.5]");
+        var hidden = Options.Between("--hidden", 1, TrainSettings.MaxHidden, "Hidden units, the lesson's nh [default: 50]", "--nh");
         var loss = new Option<string?>("--loss") { Description = "ce (cross-entropy) or mse (against one-hot targets) [default: ce]", HelpName = "ce|mse" };
         loss.AcceptOnlyFromAmong([.. Losses.Keys]);
         var gradients = new Option<string?>("--gradients") { Description = "autograd, or manual (lesson 03's hand-written backward and SGD) [default: autograd]", HelpName = "autograd|manual" };
         gradients.AcceptOnlyFromAmong([.. Gradients.Keys]);
-        var seed = new Option<long?>("--seed") { Description = "torch.manual_seed for the weights and the shuffling [default: 1]", HelpName = "N" };
+        var seed = Options.WholeNumber("--seed", "torch.manual_seed for the weights and the shuffling [default: 1]");
         var device = Options.Device();
         var data = Options.Data();
-        var output = new Option<string?>("--out") { Description = "Run folder for the checkpoint, metrics and plots [default: runs/<timestamp>, or the checkpoint's folder with --resume]", HelpName = "DIR" };
-        var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint: weights, optimizer, epoch and random state", HelpName = "CHECKPOINT" };
-        var threads = Options.AtLeast("--threads", 1, "torch intra-op threads on the CPU [default: 1, fastest for this small model]", "-t");
-        var metrics = new Option<string?>("--metrics") { Description = "Also write the per-epoch metrics (JSON Lines) to this file", HelpName = "FILE" };
+        var output = Options.PathOption("--out", "Run folder for the checkpoint, metrics and plots [default: runs/<timestamp>, or the checkpoint's folder with --resume]", "DIR");
+        var resume = Options.PathOption("--resume", "Continue from a checkpoint: weights, optimizer, epoch and random state", "CHECKPOINT");
+        var threads = Options.Between("--threads", 1, Options.MaxThreads, "torch intra-op threads on the CPU [default: 1, fastest for this small model]", "-t");
+        var metrics = Options.PathOption("--metrics", "Also write the per-epoch metrics (JSON Lines) to this file (an existing one is replaced only if it holds JSON)", "FILE");
 
         var command = new Command("train", "Train 784-nh-10 on MNIST (defaults: the lesson's final stage, 784-50-10, cross-entropy, SGD lr 0.5, bs 50, 5 epochs, seed 1, shuffled)")
         {
@@ -57,6 +57,9 @@ internal static class TrainCommand
         return command;
     }
 
+    // Ten classes: guessing one digit scores about 0.10.
+    private const double ChanceAccuracy = 0.15;
+
     private static int Run(CliConsole io, TrainRequest request, CancellationToken cancel)
     {
         var outcome = io.Live
@@ -76,6 +79,9 @@ internal static class TrainCommand
                     : $"interrupted; continue with: backprop train --resume {outcome.Folder.Checkpoint}");
                 return ExitCodes.Interrupted;
             default:
+                if (outcome.History is [.., var end] && end.ValidAccuracy <= ChanceAccuracy)
+                    io.Error.WriteLine($"warning: the run ends at chance accuracy (valid accuracy {end.ValidAccuracy:F4}): the model learned nothing. " +
+                        $"Try a lower learning rate, e.g. --lr {TrainOverrides.Name(outcome.Settings.LearningRate / 10)}.");
                 return ExitCodes.Ok;
         }
     }

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Backprop.Data;
 using Backprop.Training;
 
 namespace Backprop.Cli.Runs;
@@ -25,8 +26,11 @@ internal static class CheckpointFile
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
     };
+
+    /// <summary>The largest checkpoint read: one of <see cref="TrainSettings.MaxHidden"/> hidden units holds about 318 MB.</summary>
+    public const long MaxBytes = 512L << 20;
 
     /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically (temporary file, then rename).</summary>
     public static void Save(string path, Checkpoint checkpoint)
@@ -64,10 +68,26 @@ internal static class CheckpointFile
     public static Checkpoint Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (Directory.Exists(path))
+            throw new CheckpointException(path, $"is a folder; pass the checkpoint inside it, e.g. {Path.Combine(path, "checkpoint.ckpt")}");
+        if (FileKind.NotRegularFile(path) is { } kind) // a FIFO would block open() for ever
+            throw new CheckpointException(path, $"is {kind}, not a checkpoint file; pass the checkpoint.ckpt of a run folder");
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var head = new byte[Magic.Length];
+            if (f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length || !head.AsSpan().SequenceEqual(Magic))
+                throw NotACheckpoint(path);
+            if (f.Length > MaxBytes)
+                throw new CheckpointException(path, $"is {f.Length:N0} bytes, more than any checkpoint backprop writes ({MaxBytes:N0}); pass the checkpoint.ckpt that backprop train wrote");
+            bytes = new byte[f.Length];
+            head.CopyTo(bytes, 0);
+            f.ReadExactly(bytes, head.Length, bytes.Length - head.Length);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new CheckpointException(path, "changed while it was read; try again", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -84,17 +104,17 @@ internal static class CheckpointFile
     public static Checkpoint Deserialize(string path, byte[] bytes)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-            throw new CheckpointException(path, "is not a backprop checkpoint (it does not start with the checkpoint signature); pass the checkpoint.ckpt that backprop train wrote");
+        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic)) throw NotACheckpoint(path);
         var corrupt = "is truncated or corrupt (its checksum does not match its contents); use another checkpoint or train again";
         if (bytes.Length < Magic.Length + 8 + HashBytes) throw new CheckpointException(path, corrupt);
+        // The checksum first: a flipped bit in the version field is damage, not a newer format.
+        var body = bytes.AsSpan(0, bytes.Length - HashBytes);
+        if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(body.Length))) throw new CheckpointException(path, corrupt);
         var version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(Magic.Length));
         if (version != Version)
             throw new CheckpointException(path, version > Version
                 ? $"was written in checkpoint format {version}, newer than this backprop reads ({Version}); update backprop"
                 : $"uses checkpoint format {version}, which this backprop does not read; train again");
-        var body = bytes.AsSpan(0, bytes.Length - HashBytes);
-        if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(body.Length))) throw new CheckpointException(path, corrupt);
 
         try
         {
@@ -115,12 +135,38 @@ internal static class CheckpointFile
             var rng = bytes.AsSpan(pos, header.RngStateBytes).ToArray();
             pos += header.RngStateBytes;
             if (pos != body.Length) throw new JsonException($"{body.Length - pos} bytes left over");
-            return new Checkpoint(header.Settings.Validate(), header.History, weights, header.Optimizer, rng);
+            var settings = header.Settings.Validate();
+            CheckMeaning(header.History, header.Optimizer, weights);
+            return new Checkpoint(settings, header.History, weights, header.Optimizer, rng);
         }
         catch (Exception e) when (e is JsonException or ArgumentException or OverflowException or NotSupportedException)
         {
             throw new CheckpointException(path, $"has a damaged header ({e.Message}); use another checkpoint or train again", e);
         }
+    }
+
+    private static CheckpointException NotACheckpoint(string path) =>
+        new(path, "is not a backprop checkpoint (it does not start with the checkpoint signature); pass the checkpoint.ckpt that backprop train wrote");
+
+    /// <summary>A checksum proves the bytes are as written, not that whoever wrote them wrote sense: every field's meaning is checked too.</summary>
+    private static void CheckMeaning(List<EpochResult> history, OptimizerState optimizer, List<CheckpointTensor> weights)
+    {
+        if (history.Count > TrainSettings.MaxEpochs) throw new JsonException($"history holds {history.Count:N0} epochs, more than {TrainSettings.MaxEpochs:N0}");
+        for (var i = 0; i < history.Count; i++)
+        {
+            var r = history[i] ?? throw new JsonException($"history entry {i} is null");
+            if (r.Epoch != i) throw new JsonException($"history entry {i} is numbered {r.Epoch}");
+            if (!double.IsFinite(r.TrainLoss) || r.TrainLoss < 0) throw new JsonException($"epoch {i + 1}'s train_loss is {r.TrainLoss}; a kept epoch's loss is a finite number of at least 0");
+            if (!double.IsNaN(r.ValidLoss) && (!double.IsFinite(r.ValidLoss) || r.ValidLoss < 0)) throw new JsonException($"epoch {i + 1}'s valid_loss is {r.ValidLoss}");
+            if (!double.IsNaN(r.ValidAccuracy) && r.ValidAccuracy is < 0 or > 1) throw new JsonException($"epoch {i + 1}'s valid_acc is {r.ValidAccuracy}; an accuracy is 0 to 1");
+            if (!double.IsFinite(r.Seconds) || r.Seconds < 0) throw new JsonException($"epoch {i + 1}'s seconds is {r.Seconds}");
+        }
+        if (optimizer.Kind != "sgd" || optimizer.Momentum != 0)
+            throw new JsonException($"optimizer {optimizer.Kind} with momentum {optimizer.Momentum}; backprop trains with plain SGD (kind sgd, momentum 0)");
+        if (!double.IsFinite(optimizer.LearningRate) || optimizer.LearningRate <= 0 || optimizer.LearningRate > TrainSettings.MaxLearningRate)
+            throw new JsonException($"optimizer learning_rate {optimizer.LearningRate} is not above 0 and at most {TrainSettings.MaxLearningRate}");
+        foreach (var w in weights)
+            if (w.Values.Any(v => !float.IsFinite(v))) throw new JsonException($"tensor {w.Name} holds a NaN or infinite weight");
     }
 
     private static void WriteUInt32(Stream s, uint value)

@@ -34,20 +34,18 @@ internal static class TrainRun
         ArgumentNullException.ThrowIfNull(observer);
         var resumed = request.Resume is null ? null : CheckpointFile.Load(request.Resume);
         var settings = resumed is null ? request.Overrides.ForNewRun() : request.Overrides.ForResume(resumed.Settings, resumed.Epochs);
-        var folder = RunFolder.Prepare(request.OutDir ?? DefaultFolder(request, now ?? DateTime.Now));
-        try
-        {
-            return Train(request, observer, resumed, settings, folder, cancel);
-        }
-        finally
-        {
-            folder.RemoveIfUnused();
-        }
+        using var folder = RunFolder.Prepare(request.OutDir ?? DefaultFolder(request, now ?? DateTime.Now));
+        return Train(request, observer, resumed, settings, folder, cancel);
     }
 
     private static TrainOutcome Train(TrainRequest request, ITrainObserver observer, Checkpoint? resumed, TrainSettings settings, RunFolder folder, CancellationToken cancel)
     {
-        if (request.MetricsFile is not null) ProbeWritable(request.MetricsFile);
+        if (request.MetricsFile is not null)
+        {
+            string[] taken = [folder.Checkpoint, folder.Metrics, folder.Curves, folder.Misclassified, .. request.Resume is null ? [] : new[] { request.Resume }];
+            if (AtomicFile.Refusal(request.MetricsFile, "{"u8, taken) is { } why) throw RunFolderException.Refused(request.MetricsFile, "--metrics", why);
+            ProbeWritable(request.MetricsFile);
+        }
         var device = DeviceChoice.Resolve(request.Device);
         CpuThreads.Apply(request.Threads, device);
         using var mnist = Mnist.Load(request.DataDir);
@@ -86,17 +84,18 @@ internal static class TrainRun
                     failed = r;
                     return false;
                 }
-                history.Add(r);
                 manual?.CopyTo(l1, l2);
-                CheckpointFile.Save(folder.Checkpoint, new Checkpoint(settings, [.. history], ModelState.Capture(model),
-                    new OptimizerState("sgd", settings.LearningRate, 0), CurrentRng()));
-                MetricsLog.Write(folder.Metrics, history);
-                if (request.MetricsFile is not null) MetricsLog.Write(request.MetricsFile, history);
+                var saved = new Checkpoint(settings, [.. history, r], ModelState.Capture(model), new OptimizerState("sgd", settings.LearningRate, 0), CurrentRng());
+                Saving(folder.Checkpoint, history.Count, folder, () => CheckpointFile.Save(folder.Checkpoint, saved));
+                history.Add(r);
+                Saving(folder.Metrics, history.Count, folder, () => MetricsLog.Write(folder.Metrics, history));
+                if (request.MetricsFile is not null) Saving(request.MetricsFile, history.Count, folder, () => MetricsLog.Write(request.MetricsFile, history));
                 return true;
             },
         };
         try
         {
+            using var graceful = StopSignal.Graceful(); // only here does a first Ctrl+C wait for the batch to end
             Fit.Run(settings.Epochs - history.Count, step, lossFunc, dls.Train, dls.Valid, options);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -107,12 +106,12 @@ internal static class TrainRun
 
         if (history.Count > 0)
         {
-            AtomicFile.Save(folder.Curves, p => TrainingCurves.Save(history, p));
+            Saving(folder.Curves, history.Count, folder, () => AtomicFile.Save(folder.Curves, p => TrainingCurves.Save(history, p)));
             files.Add(folder.Curves);
         }
         if (status != TrainStatus.Diverged && history.Count > 0)
         {
-            DrawMisclassified(step, mnist, device, folder.Misclassified);
+            Saving(folder.Misclassified, history.Count, folder, () => DrawMisclassified(step, mnist, device, folder.Misclassified));
             files.Add(folder.Misclassified);
         }
         return new TrainOutcome(status, settings, history, folder, [.. files.Where(File.Exists)], failed);
@@ -120,6 +119,22 @@ internal static class TrainRun
 
     private static string DefaultFolder(TrainRequest request, DateTime now) =>
         request.Resume is not null ? Path.GetDirectoryName(Path.GetFullPath(request.Resume))! : RunFolder.Default(Directory.GetCurrentDirectory(), now);
+
+    /// <summary>Runs a write of the run's; a disk that fills or turns read-only ends the run with what survives, not a crash.</summary>
+    private static void Saving(string file, int epochs, RunFolder folder, Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var kept = epochs == 0 || !File.Exists(folder.Checkpoint)
+                ? "No checkpoint was kept."
+                : $"The last good checkpoint, {folder.Checkpoint}, is intact; free space or fix the folder, then continue with: backprop train --resume {folder.Checkpoint}";
+            throw RunFolderException.WriteFailed(file, e.Message, kept, e);
+        }
+    }
 
     private static void ProbeWritable(string path)
     {
@@ -141,6 +156,9 @@ internal static class TrainRun
 
     private static void RestoreRng(byte[] bytes, string file)
     {
+        using (var current = torch.random.get_rng_state())
+            if (bytes.Length != current.NumberOfElements) // libtorch aborts the process on a state of the wrong size
+                throw new CheckpointException(file, $"holds a random state of {bytes.Length:N0} bytes; torch's CPU generator takes {current.NumberOfElements:N0}; train again");
         try
         {
             using var state = tensor(bytes, ScalarType.Byte);

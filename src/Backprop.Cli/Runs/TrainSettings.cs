@@ -19,16 +19,35 @@ internal sealed record TrainSettings(
     int Epochs = 5,
     long Seed = 1)
 {
-    /// <summary>Checks every value and names the first bad one.</summary>
+    /// <summary>The most hidden units: 784 × 100,000 float32 weights are 314 MB, and their gradients as much again.</summary>
+    public const int MaxHidden = 100_000;
+
+    /// <summary>The largest batch: twice MNIST's 50,000 training images (validation batches are 2 × bs, which must fit an int).</summary>
+    public const int MaxBatchSize = 100_000;
+
+    /// <summary>The most epochs a run may ask for.</summary>
+    public const int MaxEpochs = 100_000;
+
+    /// <summary>The largest learning rate: beyond it SGD's steps overflow float32 long before they teach anything.</summary>
+    public const double MaxLearningRate = 1000;
+
+    /// <summary>Checks every value and names the first bad one with its range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public TrainSettings Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(Hidden, 1, nameof(Hidden));
-        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
-        ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, nameof(Epochs));
-        if (!double.IsFinite(LearningRate) || LearningRate <= 0)
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "the learning rate must be a finite number above 0");
+        InRange(Hidden, 1, MaxHidden, "hidden");
+        InRange(BatchSize, 1, MaxBatchSize, "batch_size");
+        InRange(Epochs, 1, MaxEpochs, "epochs");
+        if (!double.IsFinite(LearningRate) || LearningRate <= 0 || LearningRate > MaxLearningRate)
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, $"learning_rate must be above 0 and at most {MaxLearningRate}, got {LearningRate}");
+        if (!Enum.IsDefined(Loss)) throw new ArgumentOutOfRangeException(nameof(Loss), Loss, $"loss {(int)Loss} is not ce or mse");
+        if (!Enum.IsDefined(Gradients)) throw new ArgumentOutOfRangeException(nameof(Gradients), Gradients, $"gradients {(int)Gradients} is not autograd or manual");
         return this;
+    }
+
+    private static void InRange(int value, int min, int max, string name)
+    {
+        if (value < min || value > max) throw new ArgumentOutOfRangeException(name, value, $"{name} must be from {min} to {max:N0}, got {value}");
     }
 }
 

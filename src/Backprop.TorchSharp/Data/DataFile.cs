@@ -125,6 +125,8 @@ internal sealed class DataFile : IDisposable
 
     private static FileStream OpenFile(string path)
     {
+        if (FileKind.NotRegularFile(path) is { } kind) // a FIFO would block open() for ever
+            throw new DataFileException(path, $"is {kind}, not a data file; pass the folder that holds the MNIST files");
         try
         {
             return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);

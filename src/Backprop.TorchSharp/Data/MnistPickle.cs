@@ -58,6 +58,8 @@ public static class MnistPickle
             if (n != labels)
                 throw new DataFileException(path, $"x_{name} holds {n:N0} images but y_{name} {labels:N0} labels; they must match");
             if (n == 0) throw new DataFileException(path, $"the {name} split is empty");
+            foreach (var pixel in MemoryMarshal.Cast<byte, float>(x.Data.Span))
+                if (!float.IsFinite(pixel)) throw new DataFileException(path, $"x_{name} holds the pixel value {pixel}; MNIST pixels are finite numbers (0 to 1 in the course's file). The file is damaged: download it again");
             foreach (var label in MemoryMarshal.Cast<byte, long>(y.Data.Span))
                 if (label is < 0 or > 9) throw new DataFileException(path, $"y_{name} holds the label {label}; MNIST labels are 0 to 9");
             return (x, y, n);
@@ -67,7 +69,7 @@ public static class MnistPickle
     /// <summary>Checks dtype, order, shape (N) or (N, <paramref name="columns"/>) and data size; returns N.</summary>
     private static long Check(string path, string name, NumpyArray a, string kind, int itemSize, int? columns)
     {
-        var dtype = a.DType!;
+        var dtype = a.DType ?? throw new DataFileException(path, $"{name} is a numpy array whose dtype and data never arrive (no BUILD opcode); the file is corrupt");
         if (dtype.ByteOrder == '>')
             throw new DataFileException(path, $"{name} is stored big-endian ({dtype}); the reader takes the course's little-endian <{kind} only");
         if (dtype.Kind != kind || dtype.ByteOrder != '<')

@@ -25,6 +25,13 @@ internal sealed class Unpickler(ReadOnlyMemory<byte> data, string path, Func<Pic
     private readonly Stack<int> _marks = new();
     private readonly Dictionary<uint, object?> _memo = [];
     private int _pos;
+    private int _steps;
+
+    /// <summary>
+    /// The most opcodes a pickle may run: the course's file runs a few hundred (its arrays are single strings), and this
+    /// bounds every object, tuple depth and memo slot the machine can build, whatever the bytes hold.
+    /// </summary>
+    public const int MaxOpcodes = 100_000;
 
     /// <summary>Runs the pickle to its STOP and returns the one object it leaves.</summary>
     /// <exception cref="DataFileException">An unexpected opcode, or opcodes that do not fit together; the message names the opcode and its offset.</exception>
@@ -37,6 +44,10 @@ internal sealed class Unpickler(ReadOnlyMemory<byte> data, string path, Func<Pic
             try
             {
                 if (at >= data.Length) throw new InvalidDataException("the pickle ends before its STOP opcode; the file is truncated");
+                if (at == 0 && op != Proto)
+                    throw new InvalidDataException("the file is not a pickle (it does not start with the PROTO opcode); the course's mnist.pkl.gz is a gzip'ed protocol-2 pickle");
+                if (++_steps > MaxOpcodes)
+                    throw new InvalidDataException($"the pickle runs more than {MaxOpcodes:N0} opcodes; the course's mnist.pkl.gz runs a few hundred");
                 _pos++;
                 if (Step(op)) return Single();
             }

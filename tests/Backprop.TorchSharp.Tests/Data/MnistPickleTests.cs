@@ -149,4 +149,18 @@ public sealed class MnistPickleTests
         Assert.Equal("/no/such/mnist.pkl.gz", e.File);
         Assert.Contains("does not exist", e.Message);
     }
+
+    [Fact]
+    public void Arrays_that_never_get_their_BUILD_are_refused_by_name()
+    {
+        using var dir = new TempDir();
+        // _reconstruct(ndarray, (0,), 'b') with no BUILD, memoised and used for all six arrays.
+        byte[] pickle = [0x80, 2, .. "cnumpy.core.multiarray\n_reconstruct\n"u8, .. "cnumpy\nndarray\n"u8, (byte)'K', 0, 0x85, (byte)'U', 1, (byte)'b', 0x87,
+            (byte)'R', (byte)'q', 0, (byte)'h', 0, 0x86, (byte)'q', 1, (byte)'h', 1, (byte)'h', 1, 0x87, (byte)'.'];
+        File.WriteAllBytes(dir.File("nobuild.pkl"), pickle);
+
+        var e = Assert.Throws<DataFileException>(() => MnistPickle.Load(dir.File("nobuild.pkl")));
+
+        Assert.Contains("x_train is a numpy array whose dtype and data never arrive (no BUILD opcode)", e.Message);
+    }
 }

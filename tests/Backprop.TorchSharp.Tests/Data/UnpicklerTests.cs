@@ -67,7 +67,8 @@ public sealed class UnpicklerTests
     [InlineData(new byte[] { 0x80, 2, (byte)'K', 1, (byte)'b', (byte)'.' }, "the stack is empty", "(BUILD), offset 4")]
     [InlineData(new byte[] { 0x80, 2, (byte)'R', (byte)'.' }, "needs 1 stack items but finds 0", "(REDUCE), offset 2")]
     [InlineData(new byte[] { 0x80, 2, (byte)'c', (byte)'o', (byte)'s', (byte)'.' }, "GLOBAL name without its newline", "offset 2")]
-    [InlineData(new byte[] { 0x00 }, "unexpected pickle opcode", "at 0x00 (not a pickle opcode), offset 0")]
+    [InlineData(new byte[] { 0x00 }, "does not start with the PROTO opcode", "at 0x00 (not a pickle opcode), offset 0")]
+    [InlineData(new byte[] { (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o' }, "the file is not a pickle", "offset 0")]
     public void Refuses_what_a_numpy_pickle_never_holds_naming_opcode_and_offset(byte[] pickle, string problem, string where)
     {
         var e = Assert.Throws<DataFileException>(() => Load(pickle));
@@ -75,6 +76,20 @@ public sealed class UnpicklerTests
         Assert.Equal("test.pkl", e.File);
         Assert.Contains(problem, e.Message);
         Assert.Contains(where, e.Message);
+    }
+
+    [Fact]
+    public void A_pickle_that_would_build_millions_of_objects_is_refused_at_the_opcode_bound()
+    {
+        // 522 KB of gzip'ed EMPTY_TUPLEs once drove the process to 9 GB; nested TUPLE1s to 2.4 GB.
+        byte[] flat = [0x80, 2, .. Enumerable.Repeat((byte)')', 5_000_000), (byte)'.'];
+        byte[] nested = [0x80, 2, (byte)')', .. Enumerable.Repeat((byte)0x85, 5_000_000), (byte)'.'];
+
+        foreach (var pickle in new[] { flat, nested })
+        {
+            var e = Assert.Throws<DataFileException>(() => Load(pickle));
+            Assert.Contains($"more than {Unpickler.MaxOpcodes:N0} opcodes", e.Message);
+        }
     }
 
     private sealed class Buildable : IPickleBuildable

@@ -72,6 +72,7 @@ public sealed class CheckpointFileTests
     {
         var bytes = CheckpointFile.Serialize(Sample());
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan("backprop-checkpoint\n".Length), CheckpointFile.Version + 1);
+        System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32)).CopyTo(bytes, bytes.Length - 32); // sealed again: a real newer file
 
         var e = Assert.Throws<CheckpointException>(() => CheckpointFile.Deserialize("x.ckpt", bytes));
 

@@ -5,14 +5,17 @@ namespace Backprop.Tests.Cli.Runs;
 public sealed class RunFolderTests
 {
     [Fact]
-    public void Creates_the_folder_and_leaves_nothing_behind()
+    public void Creates_the_folder_holds_only_its_lock_and_leaves_nothing_behind()
     {
         using var dir = new TempDir();
 
         var run = RunFolder.Prepare(Path.Combine(dir.Path, "a", "b"));
 
         Assert.True(Directory.Exists(run.Path));
-        Assert.Empty(Directory.GetFileSystemEntries(run.Path));
+        Assert.Equal([".backprop.lock", ".backprop.pid"], Directory.GetFileSystemEntries(run.Path).Select(Path.GetFileName).Order());
+        File.WriteAllText(run.Metrics, "");
+        run.Dispose();
+        Assert.Equal(["metrics.jsonl"], Directory.GetFileSystemEntries(run.Path).Select(Path.GetFileName));
         Assert.Equal(Path.Combine(dir.Path, "a", "b", "checkpoint.ckpt"), run.Checkpoint);
     }
 
@@ -25,9 +28,9 @@ public sealed class RunFolderTests
         File.WriteAllText(used.Metrics, "");
         var existing = RunFolder.Prepare(dir.Path);
 
-        made.RemoveIfUnused();
-        used.RemoveIfUnused();
-        existing.RemoveIfUnused();
+        made.Dispose();
+        used.Dispose();
+        existing.Dispose();
 
         Assert.False(Directory.Exists(made.Path));
         Assert.True(File.Exists(used.Metrics));

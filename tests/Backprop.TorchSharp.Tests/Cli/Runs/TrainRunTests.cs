@@ -79,11 +79,11 @@ public sealed class TrainRunTests
     public void A_loss_that_turns_NaN_stops_the_run_and_keeps_the_last_good_checkpoint()
     {
         using var dir = new TempDir();
-        TrainRun.Execute(Request(dir.Path, new TrainOverrides(Epochs: 1)), new Recorder());
+        TrainRun.Execute(Request(dir.Path, new TrainOverrides(Loss: LossKind.Mse, Epochs: 1)), new Recorder());
         var good = File.ReadAllBytes(Path.Combine(dir.Path, "checkpoint.ckpt"));
         var goodMetrics = File.ReadAllText(Path.Combine(dir.Path, "metrics.jsonl"));
 
-        var outcome = TrainRun.Execute(Request(dir.Path, new TrainOverrides(LearningRate: 1e20, Epochs: 4), resume: Path.Combine(dir.Path, "checkpoint.ckpt")), new Recorder());
+        var outcome = TrainRun.Execute(Request(dir.Path, new TrainOverrides(LearningRate: 1000, Epochs: 4), resume: Path.Combine(dir.Path, "checkpoint.ckpt")), new Recorder());
 
         Assert.Equal(TrainStatus.Diverged, outcome.Status);
         Assert.Equal(1, outcome.Failed!.Epoch);
@@ -136,13 +136,13 @@ public sealed class TrainRunTests
     public void A_run_that_fails_before_training_leaves_an_existing_metrics_file_and_checkpoint_as_they_were()
     {
         using var dir = new TempDir();
-        File.WriteAllText(dir.File("m.jsonl"), "kept\n");
+        File.WriteAllText(dir.File("m.jsonl"), "{\"epoch\": 1}\n");
         File.WriteAllText(dir.File("checkpoint.ckpt"), "kept");
 
         Assert.Throws<DataFileException>(() =>
             TrainRun.Execute(Request(dir.Path) with { MetricsFile = dir.File("m.jsonl"), DataDir = dir.File("nothing") }, new Recorder()));
 
-        Assert.Equal("kept\n", File.ReadAllText(dir.File("m.jsonl")));
+        Assert.Equal("{\"epoch\": 1}\n", File.ReadAllText(dir.File("m.jsonl")));
         Assert.Equal("kept", File.ReadAllText(dir.File("checkpoint.ckpt")));
         Assert.Equal(["checkpoint.ckpt", "m.jsonl"], Directory.GetFiles(dir.Path).Select(Path.GetFileName).Order());
     }

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Globalization;
+using Backprop.Cli.Runs;
+
+namespace Backprop.Tests.Cli;
+
+/// <summary>Hostile conditions that need a process (issue 16): a full disk, a signal, a second run, a FIFO.</summary>
+public sealed class HardeningProcessTests
+{
+    private static string Dll => Path.Combine(Repo.Root, "src", "Backprop.Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "backprop.dll");
+
+    private static (int Code, string Out, string Err) Run(params string[] args) => ChildProcess.Run("dotnet", [Dll, .. args], TimeSpan.FromMinutes(5));
+
+    private static Process Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = Repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        return Process.Start(psi)!;
+    }
+
+    private static void Sh(string file, params string[] args) => Assert.Equal(0, ChildProcess.Run(file, args, TimeSpan.FromMinutes(1)).Code);
+
+    private static void Signal(Process p, string signal) => Sh("kill", $"-{signal}", p.Id.ToString(CultureInfo.InvariantCulture));
+
+    // Class 1: the disk fills after the first epoch's checkpoint.
+    [RootFact]
+    public void A_disk_that_fills_mid_run_is_reported_and_the_last_good_checkpoint_survives()
+    {
+        using var dir = new TempDir();
+        var mount = dir.File("small");
+        Directory.CreateDirectory(mount);
+        Sh("mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", mount); // one checkpoint of 784-50-10 (165 KB) fits, two do not
+        try
+        {
+            var (code, _, err) = Run("train", "--epochs", "3", "--device", "cpu", "--out", Path.Combine(mount, "run"));
+
+            Assert.Equal(1, code);
+            Assert.Contains("No space left on device", err);
+            Assert.Contains("The last good checkpoint", err);
+            Assert.DoesNotContain("   at ", err);
+            Assert.Equal(1, CheckpointFile.Load(Path.Combine(mount, "run", "checkpoint.ckpt")).Epochs);
+            Assert.Empty(Directory.GetFiles(Path.Combine(mount, "run"), ".checkpoint.*"));
+        }
+        finally
+        {
+            Sh("umount", mount);
+        }
+    }
+
+    // Class 1: an immutable checkpoint on --resume.
+    [RootFact]
+    public void An_immutable_checkpoint_on_resume_is_reported_and_kept()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, Run("train", "--epochs", "1", "--device", "cpu", "--out", dir.Path).Code);
+        var ckpt = dir.File("checkpoint.ckpt");
+        var before = File.ReadAllBytes(ckpt);
+        if (ChildProcess.Run("chattr", ["+i", ckpt], TimeSpan.FromMinutes(1)).Code != 0) return; // a file system without attributes: nothing to prove here
+        try
+        {
+            var (code, _, err) = Run("train", "--resume", ckpt, "--epochs", "2", "--device", "cpu");
+
+            Assert.Equal(1, code);
+            Assert.Contains($"cannot write {ckpt}", err);
+            Assert.DoesNotContain("   at ", err);
+        }
+        finally
+        {
+            Sh("chattr", "-i", ckpt);
+        }
+        Assert.Equal(before, File.ReadAllBytes(ckpt));
+    }
+
+    // Class 10: a second run into a held folder; a killed run's lock is not stale.
+    [Fact]
+    public async Task A_second_run_into_a_held_folder_is_refused_with_the_first_ones_pid_and_a_killed_run_leaves_no_stale_lock()
+    {
+        using var dir = new TempDir();
+        using var first = Start("train", "--epochs", "100", "--device", "cpu", "--out", dir.Path);
+        var output = first.StandardOutput.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (!File.Exists(dir.File("checkpoint.ckpt")) && DateTime.UtcNow < deadline && !first.HasExited) await Task.Delay(50);
+        Assert.False(first.HasExited, "the first run ended before its first checkpoint");
+
+        var (code, _, err) = Run("train", "--epochs", "1", "--device", "cpu", "--out", dir.Path);
+        first.Kill();
+        await first.WaitForExitAsync();
+        await output;
+
+        Assert.Equal(1, code);
+        Assert.Contains($"in use by another backprop run (process {first.Id})", err);
+        var (again, _, againErr) = Run("train", "--epochs", "1", "--device", "cpu", "--out", dir.Path);
+        Assert.True(again == 0, againErr);
+    }
+
+    // Class 9: the first SIGTERM outside train's batch loop ends the process.
+    [Fact]
+    public async Task A_first_SIGTERM_ends_gradcheck_at_once_with_exit_130()
+    {
+        using var p = Start("gradcheck");
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.False(p.HasExited, "gradcheck ended before the signal");
+
+        Signal(p, "TERM");
+
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "gradcheck ran on after SIGTERM");
+        Assert.Equal(130, p.ExitCode);
+        Assert.DoesNotContain("stopping after this batch", await stderr);
+        Assert.DoesNotContain("gradients match", await stdout);
+    }
+
+    // Class 9: a FIFO where a checkpoint or a data file belongs is refused, not opened.
+    [Fact]
+    public void A_fifo_as_checkpoint_or_data_is_refused_without_blocking()
+    {
+        using var dir = new TempDir();
+        Sh("mkfifo", dir.File("ckpt"));
+        Directory.CreateDirectory(dir.File("data"));
+        Sh("mkfifo", dir.File("data/mnist.pkl.gz"));
+
+        var (resume, _, resumeErr) = Run("train", "--resume", dir.File("ckpt"));
+        var (info, _, infoErr) = Run("data", "info", "--data", dir.File("data/mnist.pkl.gz"));
+
+        Assert.Equal((1, 1), (resume, info));
+        Assert.Contains("is a FIFO (named pipe), not a checkpoint file", resumeErr);
+        Assert.Contains("is a FIFO (named pipe), not a data file", infoErr);
+    }
+}
+
+/// <summary>A fact that needs root on Linux (a tmpfs mount, chattr): skipped, with the reason, without it.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class RootFactAttribute : FactAttribute
+{
+    public RootFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root") Skip = "needs root on Linux to mount a small tmpfs (a full disk) or set chattr +i";
+    }
+}

@@ -1,0 +1,254 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Backprop.Cli;
+using Backprop.Cli.Commands;
+using Backprop.Cli.Runs;
+using Backprop.Training;
+
+namespace Backprop.Tests.Cli;
+
+/// <summary>Hostile input, in-process (issue 16): every case ends with one clear error, exit 1 or 2, and the user's files as they were.</summary>
+public sealed class HardeningTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = BackpropApp.RunAsync(args, CliConsole.Create(stdout, stderr, live: false)).GetAwaiter().GetResult();
+        var err = stderr.ToString();
+        Assert.DoesNotContain("   at ", err); // never a stack trace
+        return (code, stdout.ToString(), err);
+    }
+
+    // Class 5: values the parser took but the program could not hold; the message gives the range.
+    [Theory]
+    [InlineData("--batch-size", "1073741824", "from 1 to 100,000")]
+    [InlineData("--hidden", "100000000", "from 1 to 100,000")]
+    [InlineData("--lr", "3.5e38", "above 0 and at most 1000")]
+    [InlineData("--threads", "100000", "from 1 to 256")]
+    [InlineData("--epochs", "2147483647", "from 1 to 100,000")]
+    [InlineData("--seed", "abc", "--seed must be a whole number")]
+    public void A_value_out_of_range_is_a_usage_error_that_says_the_range(string option, string value, string range)
+    {
+        var (code, _, err) = Run("train", option, value);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains(range, err);
+        Assert.DoesNotContain("System.", err);
+    }
+
+    // Class 6: empty or blank paths.
+    [Theory]
+    [InlineData("train", "--out", "")]
+    [InlineData("train", "--resume", " ")]
+    [InlineData("train", "--metrics", "")]
+    [InlineData("evaluate", "")]
+    [InlineData("evaluate", "x.ckpt", "--png", "")]
+    [InlineData("bench", "--json", "")]
+    [InlineData("gradcheck", "--json", "  ")]
+    [InlineData("data", "info", "--data", "")]
+    public void An_empty_path_is_a_usage_error(params string[] args)
+    {
+        var (code, _, err) = Run(args);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("needs a path, got an empty one", err);
+    }
+
+    // Class 2: an output that is an input, another output, or not a regular file.
+    [Fact]
+    public void Metrics_aimed_at_a_checkpoint_or_a_device_are_refused_and_the_files_stay()
+    {
+        using var dir = new TempDir();
+        var other = dir.File("other.ckpt");
+        File.WriteAllBytes(other, CheckpointFile.Serialize(Sample()));
+        var before = File.ReadAllBytes(other);
+        Directory.CreateDirectory(dir.File("run"));
+
+        var (own, _, ownErr) = Run("train", "--out", dir.File("run"), "--metrics", dir.File("run/checkpoint.ckpt"));
+        var (foreign, _, foreignErr) = Run("train", "--out", dir.File("run"), "--metrics", other);
+        var (device, _, deviceErr) = Run("train", "--out", dir.File("run"), "--metrics", "/dev/null");
+
+        Assert.Equal((1, 1, 1), (own, foreign, device));
+        Assert.Contains("also an input or another output", ownErr);
+        Assert.Contains("holds something else", foreignErr);
+        Assert.Contains("character device, not a regular file", deviceErr);
+        Assert.Equal(before, File.ReadAllBytes(other));
+        Assert.False(File.Exists(dir.File("run/checkpoint.ckpt")));
+    }
+
+    [Fact]
+    public void Evaluate_will_not_draw_its_png_over_the_checkpoint_or_through_a_symlink()
+    {
+        using var dir = new TempDir();
+        var ckpt = dir.File("c.ckpt");
+        File.WriteAllBytes(ckpt, CheckpointFile.Serialize(Sample()));
+        var before = File.ReadAllBytes(ckpt);
+        File.CreateSymbolicLink(dir.File("link.png"), ckpt);
+
+        var (self, _, selfErr) = Run("evaluate", ckpt, "--png", ckpt);
+        var (link, _, linkErr) = Run("evaluate", ckpt, "--png", dir.File("link.png"));
+        var (json, _, jsonErr) = Run("gradcheck", "--json", ckpt);
+
+        Assert.Equal((1, 1, 1), (self, link, json));
+        Assert.Contains("also an input", selfErr);
+        Assert.Contains("also an input", linkErr); // the link resolves to the checkpoint
+        Assert.Contains("holds something else", jsonErr);
+        Assert.Equal(before, File.ReadAllBytes(ckpt));
+    }
+
+    [Fact]
+    public void An_existing_output_of_the_same_kind_is_replaced_but_nothing_else()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("old.json"), "{\"rows\": []}");
+        File.WriteAllText(dir.File("notes.txt"), "my notes");
+
+        Assert.Null(AtomicFile.Refusal(dir.File("old.json"), OutputFile.Json, []));
+        Assert.Null(AtomicFile.Refusal(dir.File("new.json"), OutputFile.Json, []));
+        Assert.Contains("holds something else", AtomicFile.Refusal(dir.File("notes.txt"), OutputFile.Json, []));
+        Assert.Contains("folder", AtomicFile.Refusal(dir.Path, OutputFile.Json, []));
+    }
+
+    // Class 7: a hand-made checkpoint whose SHA-256 is valid but whose fields make no sense.
+    [Theory]
+    [InlineData("\"hidden\":3", "\"hidden\":2000000000", "hidden must be from 1 to 100,000")]
+    [InlineData("\"learning_rate\":0.25,\"batch_size\"", "\"learning_rate\":1e300,\"batch_size\"", "learning_rate must be above 0")]
+    [InlineData("\"batch_size\":7", "\"batch_size\":1073741824", "batch_size must be from 1 to 100,000")]
+    [InlineData("\"loss\":\"mse\"", "\"loss\":7", "damaged header")]
+    [InlineData("\"gradients\":\"manual\"", "\"gradients\":\"numeric\"", "damaged header")]
+    [InlineData("\"kind\":\"sgd\"", "\"kind\":\"adam\"", "plain SGD")]
+    [InlineData("\"valid_accuracy\":0.9", "\"valid_accuracy\":7", "an accuracy is 0 to 1")]
+    [InlineData("\"epoch\":1,", "\"epoch\":5,", "numbered 5")]
+    public void A_checkpoint_with_a_valid_checksum_but_senseless_fields_is_refused(string from, string to, string problem)
+    {
+        var bytes = Reheader(CheckpointFile.Serialize(Sample()), json =>
+        {
+            Assert.Contains(from, json);
+            return json.Replace(from, to, StringComparison.Ordinal);
+        });
+
+        var e = Assert.Throws<CheckpointException>(() => CheckpointFile.Deserialize("hand-made.ckpt", bytes));
+
+        Assert.Contains(problem, e.Message);
+    }
+
+    [Fact]
+    public void A_flipped_bit_in_the_version_reads_as_damage_not_as_a_newer_format()
+    {
+        var bytes = CheckpointFile.Serialize(Sample());
+        bytes["backprop-checkpoint\n".Length + 2] ^= 0x10;
+
+        var e = Assert.Throws<CheckpointException>(() => CheckpointFile.Deserialize("c.ckpt", bytes));
+
+        Assert.Contains("checksum does not match", e.Message);
+    }
+
+    [Fact]
+    public void A_large_foreign_file_is_refused_by_its_signature_before_it_is_read()
+    {
+        using var dir = new TempDir();
+        using (var f = File.Create(dir.File("big.ckpt"))) f.SetLength(1L << 40); // sparse: 1 TB that reading whole would fail on
+
+        var e = Assert.Throws<CheckpointException>(() => CheckpointFile.Load(dir.File("big.ckpt")));
+
+        Assert.Contains("not a backprop checkpoint", e.Message);
+    }
+
+    [Fact]
+    public void A_folder_given_as_the_checkpoint_says_so()
+    {
+        using var dir = new TempDir();
+
+        var (code, _, err) = Run("evaluate", dir.Path);
+
+        Assert.Equal(1, code);
+        Assert.Contains("is a folder; pass the checkpoint inside it", err);
+        Assert.DoesNotContain("denied", err);
+    }
+
+    // Class 7 (random state) and class 10 (the folder lock), through a real run.
+    [Fact]
+    public void A_random_state_of_the_wrong_size_is_refused_instead_of_aborting_libtorch()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, Run("train", "--epochs", "1", "--out", dir.File("run"), "--device", "cpu").Code);
+        var good = CheckpointFile.Load(dir.File("run/checkpoint.ckpt"));
+        CheckpointFile.Save(dir.File("bad.ckpt"), good with { RngState = [1, 2, 3] });
+
+        var (code, _, err) = Run("train", "--resume", dir.File("bad.ckpt"), "--epochs", "2", "--out", dir.File("resumed"), "--device", "cpu");
+
+        Assert.Equal(1, code);
+        Assert.Contains("random state of 3 bytes", err);
+        Assert.False(Directory.Exists(dir.File("resumed"))); // created for the run, left empty: removed
+    }
+
+    [Fact]
+    public void A_held_run_folder_is_refused_with_the_holders_pid_and_free_once_released()
+    {
+        using var dir = new TempDir();
+        using (RunFolder.Prepare(dir.Path))
+        {
+            var e = Assert.Throws<RunFolderException>(() => RunFolder.Prepare(dir.Path));
+            Assert.Contains($"in use by another backprop run (process {Environment.ProcessId})", e.Message);
+        }
+        using var again = RunFolder.Prepare(dir.Path);
+        Assert.False(File.Exists(dir.File(".backprop.pid")) && File.ReadAllText(dir.File(".backprop.pid")) != $"{Environment.ProcessId}");
+    }
+
+    [Fact]
+    public void A_killed_runs_temporary_files_are_removed_by_the_next_run_of_the_folder()
+    {
+        using var dir = new TempDir();
+        var stale = dir.File($".checkpoint.{Guid.NewGuid():N}.ckpt");
+        File.WriteAllText(stale, "half a checkpoint");
+        File.WriteAllText(dir.File("notes.txt"), "mine");
+
+        using (RunFolder.Prepare(dir.Path)) { }
+
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(dir.File("notes.txt")));
+    }
+
+    // The last guard.
+    [Fact]
+    public void An_unexpected_exception_is_one_line_naming_the_command_with_the_trace_in_a_file_and_exit_70()
+    {
+        using var stderr = new StringWriter();
+
+        var code = BackpropApp.LastResort("train", new InvalidOperationException("boom"), CliConsole.Create(TextWriter.Null, stderr, live: false));
+
+        Assert.Equal(70, code);
+        var line = Assert.Single(stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("backprop train failed unexpectedly: InvalidOperationException: boom", line);
+        var trace = line[(line.IndexOf("the trace is in ", StringComparison.Ordinal) + 16)..line.IndexOf(';', StringComparison.Ordinal)];
+        Assert.Contains("boom", File.ReadAllText(trace));
+        File.Delete(trace);
+    }
+
+    internal static Checkpoint Sample() => new(
+        new TrainSettings(Hidden: 3, Loss: LossKind.Mse, Gradients: GradientKind.Manual, LearningRate: 0.25, BatchSize: 7, Epochs: 4, Seed: 42),
+        [new EpochResult(0, 0.5, 0.4, 0.9, 1.5), new EpochResult(1, 0.3, 0.2, 0.95, 1.25)],
+        [new CheckpointTensor("0.weight", [3, 2], [1, -2, 3.5f, 4, 5, 6]), new CheckpointTensor("0.bias", [3], [0.1f, 0.2f, 0.3f])],
+        new OptimizerState("sgd", 0.25, 0),
+        [9, 8, 7, 6]);
+
+    /// <summary>Rewrites a checkpoint's JSON header and seals it again with a valid length and SHA-256, as a forger would.</summary>
+    private static byte[] Reheader(byte[] bytes, Func<string, string> edit)
+    {
+        var magic = "backprop-checkpoint\n".Length;
+        var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(magic + 4));
+        var json = Encoding.UTF8.GetBytes(edit(Encoding.UTF8.GetString(bytes, magic + 8, length)));
+        var rest = bytes.AsSpan(magic + 8 + length, bytes.Length - 32 - (magic + 8 + length));
+        using var ms = new MemoryStream();
+        ms.Write(bytes.AsSpan(0, magic + 4));
+        var len = new byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(len, (uint)json.Length);
+        ms.Write(len);
+        ms.Write(json);
+        ms.Write(rest);
+        ms.Write(SHA256.HashData(ms.ToArray()));
+        return ms.ToArray();
+    }
+}
