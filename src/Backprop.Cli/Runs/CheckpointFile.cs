@@ -15,8 +15,9 @@ namespace Backprop.Cli.Runs;
 /// </summary>
 internal static class CheckpointFile
 {
-    /// <summary>The format this code writes, and the newest it reads.</summary>
-    public const int Version = 1;
+    /// <summary>The format this code writes, and the newest it reads. Format 2 numbers the history's epochs from 1; format 1
+    /// (from 0) still reads, its epochs renumbered.</summary>
+    public const int Version = 2;
 
     private static readonly byte[] Magic = "backprop-checkpoint\n"u8.ToArray();
     private const int HashBytes = 32;
@@ -89,7 +90,7 @@ internal static class CheckpointFile
         var corrupt = "is truncated or corrupt (its checksum does not match its contents); use another checkpoint or train again";
         if (bytes.Length < Magic.Length + 8 + HashBytes) throw new CheckpointException(path, corrupt);
         var version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(Magic.Length));
-        if (version != Version)
+        if (version is not (1 or Version))
             throw new CheckpointException(path, version > Version
                 ? $"was written in checkpoint format {version}, newer than this backprop reads ({Version}); update backprop"
                 : $"uses checkpoint format {version}, which this backprop does not read; train again");
@@ -115,7 +116,8 @@ internal static class CheckpointFile
             var rng = bytes.AsSpan(pos, header.RngStateBytes).ToArray();
             pos += header.RngStateBytes;
             if (pos != body.Length) throw new JsonException($"{body.Length - pos} bytes left over");
-            return new Checkpoint(header.Settings.Validate(), header.History, weights, header.Optimizer, rng);
+            var history = version == 1 ? [.. header.History.Select(r => r with { Epoch = r.Epoch + 1 })] : header.History;
+            return new Checkpoint(header.Settings.Validate(), history, weights, header.Optimizer, rng);
         }
         catch (Exception e) when (e is JsonException or ArgumentException or OverflowException or NotSupportedException)
         {
