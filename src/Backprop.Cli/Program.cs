@@ -5,12 +5,15 @@ using Backprop.Cli.Commands;
 // Ctrl+C (SIGINT) or SIGTERM: inside train's batch loop (or a download) the first one asks the command to stop at the next
 // batch, keeping its last checkpoint; anywhere else, or a second time, the process ends now with exit code 130.
 using var cts = new CancellationTokenSource();
+var live = !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
+// train's live display says "stopping" itself: a line written under it would break its redraw (a doubled header).
+var quiet = live && args.FirstOrDefault() == "train";
 void Stop(PosixSignalContext context)
 {
     context.Cancel = true;
     if (!cts.IsCancellationRequested && StopSignal.IsGraceful)
     {
-        Console.Error.WriteLine("stopping after this batch (press Ctrl+C again to quit now)");
+        if (!quiet) Console.Error.WriteLine("stopping after this batch (press Ctrl+C again to quit now)");
         cts.Cancel();
         return;
     }
@@ -19,5 +22,4 @@ void Stop(PosixSignalContext context)
 }
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-var live = !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
 return await BackpropApp.RunAsync(args, CliConsole.Create(Console.Out, Console.Error, live), cts.Token);

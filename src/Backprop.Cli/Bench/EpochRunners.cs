@@ -16,7 +16,7 @@ internal interface IEpochRunner : IDisposable
 /// <summary><see cref="BenchMode.Final"/>, <see cref="BenchMode.Shuffled"/> and <see cref="BenchMode.Manual"/>: an <see cref="ITrainStep"/> through <see cref="Fit"/>, one epoch at a time.</summary>
 internal sealed class FitRunner(ITrainStep step, DataLoader dl, IDisposable owned) : IEpochRunner
 {
-    private int _epoch;
+    private int _epoch = 1;
 
     public void RunEpoch() => Fit.Run(1, step, LossFunc.CrossEntropy, dl, null, new FitOptions { FirstEpoch = _epoch++ });
 

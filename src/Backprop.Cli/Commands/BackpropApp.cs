@@ -22,7 +22,7 @@ public static class BackpropApp
         {
             return await parsed.InvokeAsync(new InvocationConfiguration
             {
-                Output = io.Error, // only --help and --version write here; commands write through io
+                Output = io.Text, // only --help and --version write here (stdout, for | less); commands write through io
                 Error = io.Error,
                 EnableDefaultExceptionHandler = false,
                 ProcessTerminationTimeout = null,
@@ -82,6 +82,7 @@ public static class BackpropApp
             GradCheckCommand.Create(io),
             DataCommand.Create(io),
             BenchCommand.Create(io),
+            InfoCommand.Create(io),
         };
         root.SetAction(_ =>
         {

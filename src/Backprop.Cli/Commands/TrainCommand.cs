@@ -8,7 +8,7 @@ namespace Backprop.Cli.Commands;
 /// <summary><c>backprop train</c>: the lesson's final stage on MNIST, with checkpoints, metrics and plots.</summary>
 internal static class TrainCommand
 {
-    private static readonly Dictionary<string, LossKind> Losses = new() { ["ce"] = LossKind.CrossEntropy, ["mse"] = LossKind.Mse };
+    private static readonly Dictionary<string, LossKind> Losses = new() { ["cross_entropy"] = LossKind.CrossEntropy, ["mse"] = LossKind.Mse };
     private static readonly Dictionary<string, GradientKind> Gradients = new() { ["autograd"] = GradientKind.Autograd, ["manual"] = GradientKind.Manual };
 
     public static Command Create(CliConsole io)
@@ -17,7 +17,7 @@ internal static class TrainCommand
         var bs = Options.Between("--batch-size", 1, TrainSettings.MaxBatchSize, "Training batch size; validation uses twice as many [default: 50]", "--bs");
         var lr = Options.Positive("--lr", TrainSettings.MaxLearningRate, "SGD learning rate [default: 0.5]");
         var hidden = Options.Between("--hidden", 1, TrainSettings.MaxHidden, "Hidden units, the lesson's nh [default: 50]", "--nh");
-        var loss = new Option<string?>("--loss") { Description = "ce (cross-entropy) or mse (against one-hot targets) [default: ce]", HelpName = "ce|mse" };
+        var loss = new Option<string?>("--loss") { Description = "cross_entropy (F.cross_entropy) or mse (against one-hot targets) [default: cross_entropy]", HelpName = "cross_entropy|mse" };
         loss.AcceptOnlyFromAmong([.. Losses.Keys]);
         var gradients = new Option<string?>("--gradients") { Description = "autograd, or manual (lesson 03's hand-written backward and SGD) [default: autograd]", HelpName = "autograd|manual" };
         gradients.AcceptOnlyFromAmong([.. Gradients.Keys]);
@@ -63,20 +63,20 @@ internal static class TrainCommand
     private static int Run(CliConsole io, TrainRequest request, CancellationToken cancel)
     {
         var outcome = io.Live
-            ? LiveTrainDisplay.Run(io.Out, observer => TrainRun.Execute(request, observer, cancel: cancel))
+            ? LiveTrainDisplay.Run(io.Out, observer => TrainRun.Execute(request, observer, cancel: cancel), cancel)
             : TrainRun.Execute(request, new PlainTrainDisplay(io.Out), cancel: cancel);
         Summary.Write(io.Out, outcome);
         switch (outcome.Status)
         {
             case TrainStatus.Diverged:
                 var last = outcome.History.Count == 0 ? "no checkpoint was written" : $"the checkpoint of epoch {outcome.History.Count} is kept in {outcome.Folder.Checkpoint}";
-                io.Error.WriteLine($"error: training diverged: the loss of epoch {outcome.Failed!.Epoch + 1} is {outcome.Failed.TrainLoss} (valid {outcome.Failed.ValidLoss}); {last}. " +
+                io.Error.WriteLine($"error: training diverged: the loss of epoch {outcome.Failed!.Epoch} is {outcome.Failed.TrainLoss} (valid {outcome.Failed.ValidLoss}); {last}. " +
                     $"Try a lower learning rate, e.g. --lr {TrainOverrides.Name(outcome.Settings.LearningRate / 10)}.");
                 return ExitCodes.Failed;
             case TrainStatus.Interrupted:
                 io.Error.WriteLine(outcome.History.Count == 0
                     ? "interrupted before the first epoch ended; nothing to resume"
-                    : $"interrupted; continue with: backprop train --resume {outcome.Folder.Checkpoint}");
+                    : $"interrupted; continue with: {Invocation.Command("train", "--resume", outcome.Folder.Checkpoint)}");
                 return ExitCodes.Interrupted;
             default:
                 if (outcome.History is [.., var end] && end.ValidAccuracy <= ChanceAccuracy)

@@ -17,7 +17,7 @@ internal static class EpochTable
 
     public static string[] Row(EpochResult r, int total) =>
     [
-        $"{r.Epoch + 1}/{total}",
+        $"{r.Epoch}/{total}",
         F(r.TrainLoss, "F4"),
         F(r.ValidLoss, "F4"),
         F(r.ValidAccuracy, "F4"),

@@ -20,7 +20,7 @@ internal sealed class PlainTrainDisplay(IAnsiConsole console) : ITrainObserver
     {
         var quarter = Math.Max(1, p.BatchCount / 4);
         if ((p.Batch + 1) % quarter != 0 || p.Batch + 1 == p.BatchCount) return;
-        console.WriteLine($"  epoch {p.Epoch + 1}: batch {p.Batch + 1}/{p.BatchCount}, loss {EpochTable.F(p.RunningLoss(), "F4")}, {p.BatchesPerSecond():F0} batches/s");
+        console.WriteLine($"  epoch {p.Epoch}: batch {p.Batch + 1}/{p.BatchCount}, loss {EpochTable.F(p.RunningLoss(), "F4")}, {p.BatchesPerSecond():F0} batches/s");
     }
 
     public void Epoch(EpochResult r)

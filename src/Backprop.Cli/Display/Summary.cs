@@ -13,7 +13,7 @@ internal static class Summary
         var loss = t.Loss == LossKind.Mse ? "MSE" : "cross-entropy";
         yield return $"784-{t.Hidden}-10, {loss}, {TrainOverrides.Name(t.Gradients)} gradients, SGD lr {TrainOverrides.Name(t.LearningRate)}, bs {t.BatchSize}, seed {t.Seed}, on {s.Device}";
         yield return $"data: {s.DataSource}";
-        yield return $"run folder: {s.Folder.Path}" + (s.FirstEpoch > 0 ? $" (resuming after epoch {s.FirstEpoch})" : "");
+        yield return $"run folder: {s.Folder.Path}" + (s.FirstEpoch > 1 ? $" (resuming after epoch {s.FirstEpoch - 1})" : "");
     }
 
     public static void Write(IAnsiConsole console, TrainOutcome o)
@@ -22,7 +22,10 @@ internal static class Summary
         {
             var best = o.History.MaxBy(r => r.ValidAccuracy)!;
             var last = o.History[^1];
-            console.WriteLine($"valid accuracy {EpochTable.F(last.ValidAccuracy, "F4")} after epoch {last.Epoch + 1} (best {EpochTable.F(best.ValidAccuracy, "F4")} at epoch {best.Epoch + 1}); {o.History.Sum(r => r.Seconds):F1} s of training");
+            var thisRun = o.History.Where(r => r.Epoch >= o.FirstEpoch).ToList();
+            var seconds = $"{thisRun.Sum(r => r.Seconds):F1} s of training";
+            if (o.FirstEpoch > 1) seconds += thisRun.Count == 0 ? " in this run" : $" in this run (epochs {o.FirstEpoch}-{thisRun[^1].Epoch})";
+            console.WriteLine($"valid accuracy {EpochTable.F(last.ValidAccuracy, "F4")} after epoch {last.Epoch} (best {EpochTable.F(best.ValidAccuracy, "F4")} at epoch {best.Epoch}); {seconds}");
         }
         foreach (var f in o.Files) console.WriteLine($"wrote {f}");
     }

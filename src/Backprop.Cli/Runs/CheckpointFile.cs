@@ -16,8 +16,9 @@ namespace Backprop.Cli.Runs;
 /// </summary>
 internal static class CheckpointFile
 {
-    /// <summary>The format this code writes, and the newest it reads.</summary>
-    public const int Version = 1;
+    /// <summary>The format this code writes, and the newest it reads. Format 2 numbers the history's epochs from 1; format 1
+    /// (from 0) still reads, its epochs renumbered.</summary>
+    public const int Version = 2;
 
     private static readonly byte[] Magic = "backprop-checkpoint\n"u8.ToArray();
     private const int HashBytes = 32;
@@ -111,7 +112,7 @@ internal static class CheckpointFile
         var body = bytes.AsSpan(0, bytes.Length - HashBytes);
         if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(body.Length))) throw new CheckpointException(path, corrupt);
         var version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(Magic.Length));
-        if (version != Version)
+        if (version is not (1 or Version))
             throw new CheckpointException(path, version > Version
                 ? $"was written in checkpoint format {version}, newer than this backprop reads ({Version}); update backprop"
                 : $"uses checkpoint format {version}, which this backprop does not read; train again");
@@ -136,8 +137,9 @@ internal static class CheckpointFile
             pos += header.RngStateBytes;
             if (pos != body.Length) throw new JsonException($"{body.Length - pos} bytes left over");
             var settings = header.Settings.Validate();
-            CheckMeaning(header.History, header.Optimizer, weights);
-            return new Checkpoint(settings, header.History, weights, header.Optimizer, rng);
+            var history = version == 1 ? [.. header.History.Select(r => r with { Epoch = r.Epoch + 1 })] : header.History;
+            CheckMeaning(history, header.Optimizer, weights);
+            return new Checkpoint(settings, history, weights, header.Optimizer, rng);
         }
         catch (Exception e) when (e is JsonException or ArgumentException or OverflowException or NotSupportedException)
         {
@@ -155,10 +157,10 @@ internal static class CheckpointFile
         for (var i = 0; i < history.Count; i++)
         {
             var r = history[i] ?? throw new JsonException($"history entry {i} is null");
-            if (r.Epoch != i) throw new JsonException($"history entry {i} is numbered {r.Epoch}");
+            if (r.Epoch != i + 1) throw new JsonException($"history entry {i + 1} is numbered {r.Epoch}"); // epochs count from 1
             if (!double.IsFinite(r.TrainLoss) || r.TrainLoss < 0) throw new JsonException($"epoch {i + 1}'s train_loss is {r.TrainLoss}; a kept epoch's loss is a finite number of at least 0");
             if (!double.IsNaN(r.ValidLoss) && (!double.IsFinite(r.ValidLoss) || r.ValidLoss < 0)) throw new JsonException($"epoch {i + 1}'s valid_loss is {r.ValidLoss}");
-            if (!double.IsNaN(r.ValidAccuracy) && r.ValidAccuracy is < 0 or > 1) throw new JsonException($"epoch {i + 1}'s valid_acc is {r.ValidAccuracy}; an accuracy is 0 to 1");
+            if (!double.IsNaN(r.ValidAccuracy) && r.ValidAccuracy is < 0 or > 1) throw new JsonException($"epoch {i + 1}'s valid_accuracy is {r.ValidAccuracy}; an accuracy is 0 to 1");
             if (!double.IsFinite(r.Seconds) || r.Seconds < 0) throw new JsonException($"epoch {i + 1}'s seconds is {r.Seconds}");
         }
         if (optimizer.Kind != "sgd" || optimizer.Momentum != 0)

@@ -6,7 +6,7 @@ namespace Backprop.Cli.Runs;
 
 /// <summary>
 /// Per-epoch metrics as JSON Lines: one object per epoch with <c>epoch</c> (counting from 1), <c>train_loss</c>,
-/// <c>valid_loss</c>, <c>valid_acc</c> and <c>seconds</c>. Rewritten whole and atomically after every epoch.
+/// <c>valid_loss</c>, <c>valid_accuracy</c> and <c>seconds</c>, the names the checkpoint's history uses. Rewritten whole and atomically after every epoch.
 /// </summary>
 internal static class MetricsLog
 {
@@ -18,10 +18,10 @@ internal static class MetricsLog
         using (var w = new Utf8JsonWriter(ms))
         {
             w.WriteStartObject();
-            w.WriteNumber("epoch", r.Epoch + 1);
+            w.WriteNumber("epoch", r.Epoch);
             Number(w, "train_loss", r.TrainLoss);
             Number(w, "valid_loss", r.ValidLoss);
-            Number(w, "valid_acc", r.ValidAccuracy);
+            Number(w, "valid_accuracy", r.ValidAccuracy);
             Number(w, "seconds", r.Seconds);
             w.WriteEndObject();
         }
@@ -48,6 +48,6 @@ internal static class MetricsLog
         using var doc = JsonDocument.Parse(line);
         var o = doc.RootElement;
         double Get(string name) => o.GetProperty(name).ValueKind == JsonValueKind.Null ? double.NaN : o.GetProperty(name).GetDouble();
-        return new EpochResult(o.GetProperty("epoch").GetInt32() - 1, Get("train_loss"), Get("valid_loss"), Get("valid_acc"), Get("seconds"));
+        return new EpochResult(o.GetProperty("epoch").GetInt32(), Get("train_loss"), Get("valid_loss"), Get("valid_accuracy"), Get("seconds"));
     }
 }

@@ -12,7 +12,7 @@ internal static class TrainingCurves
     {
         ArgumentNullException.ThrowIfNull(history);
         if (history.Count == 0) throw new ArgumentException("no epochs to plot", nameof(history));
-        double[] epochs = [.. history.Select(r => (double)(r.Epoch + 1))];
+        double[] epochs = [.. history.Select(r => (double)r.Epoch)];
 
         var multiplot = new Multiplot();
         multiplot.AddPlots(2);

@@ -70,10 +70,10 @@ internal static class TrainRun
         if (request.MetricsFile is not null) files.Add(request.MetricsFile);
         EpochResult? failed = null;
         var status = TrainStatus.Completed;
-        observer.Started(new TrainStart(settings, device.ToString(), mnist.Source, folder, history.Count, dls.Train.Count));
+        observer.Started(new TrainStart(settings, device.ToString(), mnist.Source, folder, history.Count + 1, dls.Train.Count));
         var options = new FitOptions
         {
-            FirstEpoch = history.Count,
+            FirstEpoch = history.Count + 1,
             CancellationToken = cancel,
             OnBatch = observer.Batch,
             OnEpoch = r =>
@@ -114,7 +114,7 @@ internal static class TrainRun
             Saving(folder.Misclassified, history.Count, folder, () => DrawMisclassified(step, mnist, device, folder.Misclassified));
             files.Add(folder.Misclassified);
         }
-        return new TrainOutcome(status, settings, history, folder, [.. files.Where(File.Exists)], failed);
+        return new TrainOutcome(status, settings, history, folder, [.. files.Where(File.Exists)], failed, options.FirstEpoch);
     }
 
     private static string DefaultFolder(TrainRequest request, DateTime now) =>
@@ -215,7 +215,7 @@ internal sealed record TrainRequest
 /// <param name="Device">The device, e.g. <c>cpu</c> or <c>cuda:0</c>.</param>
 /// <param name="DataSource">Where the data came from.</param>
 /// <param name="Folder">The run folder.</param>
-/// <param name="FirstEpoch">The first epoch to train, from 0 (above 0 when resuming).</param>
+/// <param name="FirstEpoch">The first epoch to train, from 1 (above 1 when resuming).</param>
 /// <param name="BatchesPerEpoch">Training batches per epoch.</param>
 internal sealed record TrainStart(TrainSettings Settings, string Device, string DataSource, RunFolder Folder, int FirstEpoch, int BatchesPerEpoch);
 
@@ -239,8 +239,9 @@ internal enum TrainStatus
 /// <param name="Folder">The run folder.</param>
 /// <param name="Files">The files written, checkpoint first.</param>
 /// <param name="Failed">The epoch whose loss was not finite, when <paramref name="Status"/> is <see cref="TrainStatus.Diverged"/>.</param>
+/// <param name="FirstEpoch">The first epoch this run trained, from 1 (after a resume, the one after the checkpoint's last).</param>
 internal sealed record TrainOutcome(TrainStatus Status, TrainSettings Settings, IReadOnlyList<EpochResult> History, RunFolder Folder,
-    IReadOnlyList<string> Files, EpochResult? Failed = null);
+    IReadOnlyList<string> Files, EpochResult? Failed = null, int FirstEpoch = 1);
 
 /// <summary>Watches a <see cref="TrainRun"/>: the console runner's live display, a test's recorder.</summary>
 internal interface ITrainObserver

@@ -118,7 +118,7 @@ internal sealed record TrainOverrides(
     /// <summary>How the command line spells a value.</summary>
     public static string Name(object value) => value switch
     {
-        LossKind.CrossEntropy => "ce",
+        LossKind.CrossEntropy => "cross_entropy",
         LossKind.Mse => "mse",
         GradientKind g => g.ToString().ToLowerInvariant(),
         IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),

@@ -41,6 +41,7 @@ public static class Fit
     {
         ArgumentOutOfRangeException.ThrowIfNegative(epochs);
         options ??= FitOptions.Default;
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.FirstEpoch, 1, nameof(options));
         var results = new List<EpochResult>(epochs);
         for (var epoch = options.FirstEpoch; epoch < options.FirstEpoch + epochs; epoch++)
         {
@@ -128,11 +129,11 @@ public static class Fit
 /// <summary>Optional hooks and settings for <see cref="Fit"/>.</summary>
 public sealed record FitOptions
 {
-    /// <summary>No hooks, epochs numbered from 0.</summary>
+    /// <summary>No hooks, epochs numbered from 1.</summary>
     public static FitOptions Default { get; } = new();
 
-    /// <summary>The number of the first epoch (to resume a run: epochs are numbered FirstEpoch, FirstEpoch + 1, ...).</summary>
-    public int FirstEpoch { get; init; }
+    /// <summary>The number of the first epoch, from 1 (to resume after epoch k, pass k + 1: epochs are numbered FirstEpoch, FirstEpoch + 1, ...).</summary>
+    public int FirstEpoch { get; init; } = 1;
 
     /// <summary>Called after every training batch; keep it cheap (read <see cref="BatchProgress.RunningLoss"/> only every k batches).</summary>
     public Action<BatchProgress>? OnBatch { get; init; }
@@ -145,7 +146,7 @@ public sealed record FitOptions
 }
 
 /// <summary>What one epoch of <see cref="Fit"/> measured (the lesson's <c>print(epoch, tot_loss/count, tot_acc/count)</c>).</summary>
-/// <param name="Epoch">The epoch's number (counting from <see cref="FitOptions.FirstEpoch"/>).</param>
+/// <param name="Epoch">The epoch's number, counting from 1 (from <see cref="FitOptions.FirstEpoch"/>).</param>
 /// <param name="TrainLoss">The mean of the epoch's training batch losses (NaN for an empty loader).</param>
 /// <param name="ValidLoss">The validation loss, averaged over samples (batch losses weighted by batch size); NaN without validation.</param>
 /// <param name="ValidAccuracy">The fraction of validation samples classified right; NaN without validation.</param>
@@ -155,14 +156,14 @@ public sealed record EpochResult(int Epoch, double TrainLoss, double ValidLoss, 
 /// <summary>
 /// Where training is, after one batch, for <see cref="FitOptions.OnBatch"/>. Valid only during the callback.
 /// </summary>
-/// <param name="epoch">The epoch's number.</param>
+/// <param name="epoch">The epoch's number, from 1.</param>
 /// <param name="batch">The batch just done, from 0.</param>
 /// <param name="batchCount">Batches in the epoch.</param>
 /// <param name="lossSum">The epoch's sum of batch losses so far, 0-dim, on the device.</param>
 /// <param name="clock">Started when the epoch began.</param>
 public readonly struct BatchProgress(int epoch, int batch, int batchCount, Tensor lossSum, Stopwatch clock)
 {
-    /// <summary>The epoch's number.</summary>
+    /// <summary>The epoch's number, from 1.</summary>
     public int Epoch => epoch;
 
     /// <summary>The batch just done, from 0.</summary>

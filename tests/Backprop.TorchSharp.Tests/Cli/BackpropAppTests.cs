@@ -121,7 +121,7 @@ public sealed class BackpropAppTests
         {
             using var doc = JsonDocument.Parse(line);
             Assert.Equal(i + 1, doc.RootElement.GetProperty("epoch").GetInt32());
-            Assert.InRange(doc.RootElement.GetProperty("valid_acc").GetDouble(), 0.85, 1);
+            Assert.InRange(doc.RootElement.GetProperty("valid_accuracy").GetDouble(), 0.85, 1);
             Assert.True(doc.RootElement.GetProperty("train_loss").GetDouble() > 0);
         }
 

@@ -3,7 +3,7 @@
 Trains what the course's notebook 04 trains (nn.Sequential 784-50-10, cross-entropy, optim.SGD lr 0.5, a shuffled
 DataLoader with bs 50, validation with bs 100) on the first 50,000 training images, validates on the last 10,000, and
 prints one JSON object per epoch in the format of `backprop train --metrics`: epoch (from 1), train_loss (the mean
-of the batch losses), valid_loss and valid_acc (weighted by batch size), at full precision, and seconds.
+of the batch losses), valid_loss and valid_accuracy (weighted by batch size), at full precision, and seconds.
 
     python3 lesson04_fit.py DATA_DIR [--seed 1] [--epochs 5] [--dump FILE [--steps 100]]
 
@@ -93,7 +93,7 @@ def main():
                 tot_acc += accuracy(pred, yb).item() * n
         dump['orders'].append(order)
         print(json.dumps({'epoch': epoch + 1, 'train_loss': total / batches,
-                          'valid_loss': tot_loss / count, 'valid_acc': tot_acc / count,
+                          'valid_loss': tot_loss / count, 'valid_accuracy': tot_acc / count,
                           'seconds': time.perf_counter() - start}), flush=True)
     if args.dump:
         with open(args.dump, 'w') as f:

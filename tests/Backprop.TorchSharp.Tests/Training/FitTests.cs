@@ -22,7 +22,7 @@ public sealed class FitTests(MnistFixture data) : IClassFixture<MnistFixture>
             // digits depend on the thread count. Across seeds 1 to 30 the best of 5 epochs spans 0.966 to 0.973, and the
             // course's own fresh runs of this fit ended at 0.9678 and 0.9739: 0.97 sits inside that noise, so the test asks
             // for the level every seed reaches.
-            Assert.Equal([0, 1, 2, 3, 4], results.Select(r => r.Epoch));
+            Assert.Equal([1, 2, 3, 4, 5], results.Select(r => r.Epoch));
             Assert.True(results.Max(r => r.ValidAccuracy) >= 0.965, string.Join("; ", results));
             Assert.True(results[^1].TrainLoss < results[0].TrainLoss);
             Assert.True(results[^1].ValidLoss < 0.15);

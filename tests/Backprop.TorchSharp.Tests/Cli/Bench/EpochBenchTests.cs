@@ -66,11 +66,16 @@ public sealed class EpochBenchTests(MnistFixture data) : IClassFixture<MnistFixt
     [Fact]
     public void The_text_report_names_every_mode_and_every_target()
     {
-        var lines = string.Join("\n", EpochBench.Run(data.Mnist, Tiny with { Modes = [BenchMode.Raw, BenchMode.Final] }).Format());
+        var report = EpochBench.Run(data.Mnist, Tiny with { Modes = [BenchMode.Raw, BenchMode.Final] });
+        var lines = string.Join("\n", report.Format());
+        var checkedLines = string.Join("\n", report.Format(targets: true));
 
         Assert.Contains("raw", lines);
         Assert.Contains("final_vs_raw", lines);
         Assert.DoesNotContain("manual_vs_raw", lines); // not measured, not reported
+        Assert.DoesNotContain("target", lines); // our goals are not a user's verdict
+        Assert.DoesNotContain("missed", lines, StringComparison.OrdinalIgnoreCase);
+        Assert.Matches(@"final_vs_raw +\d+\.\d+  target <= 1\.10  (met|missed)", checkedLines);
     }
 
     [Theory]

@@ -8,7 +8,7 @@ public sealed class CheckpointFileTests
 {
     private static Checkpoint Sample() => new(
         new TrainSettings(Hidden: 3, Loss: LossKind.Mse, Gradients: GradientKind.Manual, LearningRate: 0.25, BatchSize: 7, Epochs: 4, Seed: 42),
-        [new EpochResult(0, 0.5, 0.4, 0.9, 1.5), new EpochResult(1, 0.3, double.NaN, double.NaN, 1.25)],
+        [new EpochResult(1, 0.5, 0.4, 0.9, 1.5), new EpochResult(2, 0.3, double.NaN, double.NaN, 1.25)],
         [new CheckpointTensor("0.weight", [3, 2], [1, -2, 3.5f, 4, 5, float.Epsilon]), new CheckpointTensor("0.bias", [3], [0.1f, 0.2f, 0.3f])],
         new OptimizerState("sgd", 0.25, 0),
         [9, 8, 7, 6]);
@@ -65,6 +65,24 @@ public sealed class CheckpointFileTests
             damaged[i] ^= 0x10;
             Assert.Contains("truncated or corrupt", Assert.Throws<CheckpointException>(() => CheckpointFile.Deserialize("x.ckpt", damaged)).Message);
         }
+    }
+
+    [Fact]
+    public void A_format_1_checkpoint_still_loads_with_its_epochs_renumbered_from_one()
+    {
+        // Format 1 wrote the same layout with the history's epochs from 0: rewrite the version and the header's epochs, then the hash.
+        var v2 = CheckpointFile.Serialize(Sample());
+        var text = System.Text.Encoding.Latin1.GetString(v2, 0, v2.Length - 32)
+            .Replace("\"epoch\":1,", "\"epoch\":0,", StringComparison.Ordinal).Replace("\"epoch\":2,", "\"epoch\":1,", StringComparison.Ordinal);
+        var body = System.Text.Encoding.Latin1.GetBytes(text);
+        Assert.Equal(v2.Length - 32, body.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(body.AsSpan("backprop-checkpoint\n".Length), 1);
+        byte[] v1 = [.. body, .. System.Security.Cryptography.SHA256.HashData(body)];
+
+        var loaded = CheckpointFile.Deserialize("old.ckpt", v1);
+
+        Assert.Equal(Sample().History, loaded.History);
+        Assert.Equal(2, CheckpointFile.Version);
     }
 
     [Fact]

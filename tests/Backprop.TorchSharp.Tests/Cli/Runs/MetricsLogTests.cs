@@ -9,12 +9,12 @@ public sealed class MetricsLogTests
     [Fact]
     public void A_line_has_the_five_keys_and_counts_epochs_from_one()
     {
-        var line = MetricsLog.Line(new EpochResult(0, 0.31, 0.15, 0.9557, 0.36));
+        var line = MetricsLog.Line(new EpochResult(1, 0.31, 0.15, 0.9557, 0.36));
 
         using var doc = JsonDocument.Parse(line);
-        Assert.Equal(["epoch", "train_loss", "valid_loss", "valid_acc", "seconds"], doc.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["epoch", "train_loss", "valid_loss", "valid_accuracy", "seconds"], doc.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal(1, doc.RootElement.GetProperty("epoch").GetInt32());
-        Assert.Equal(0.9557, doc.RootElement.GetProperty("valid_acc").GetDouble());
+        Assert.Equal(0.9557, doc.RootElement.GetProperty("valid_accuracy").GetDouble());
         Assert.DoesNotContain('\n', line);
     }
 
@@ -33,7 +33,7 @@ public sealed class MetricsLogTests
     public void Write_puts_one_line_per_epoch()
     {
         using var dir = new TempDir();
-        EpochResult[] history = [new(0, 0.5, 0.4, 0.9, 1), new(1, 0.3, 0.2, 0.95, 1)];
+        EpochResult[] history = [new(1, 0.5, 0.4, 0.9, 1), new(2, 0.3, 0.2, 0.95, 1)];
 
         MetricsLog.Write(dir.File("m.jsonl"), history);
 

@@ -65,7 +65,7 @@ public sealed class TrainOverridesTests
         var e = Assert.Throws<TrainSettingsException>(() => new TrainOverrides(Loss: LossKind.Mse).ForResume(new TrainSettings(Epochs: 1), 1));
 
         Assert.Contains("--loss mse contradicts", e.Message);
-        Assert.Contains("--loss ce;", e.Message);
+        Assert.Contains("--loss cross_entropy;", e.Message);
     }
 
     [Fact]

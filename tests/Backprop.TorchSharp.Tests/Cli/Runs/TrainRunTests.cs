@@ -86,7 +86,7 @@ public sealed class TrainRunTests
         var outcome = TrainRun.Execute(Request(dir.Path, new TrainOverrides(LearningRate: 1000, Epochs: 4), resume: Path.Combine(dir.Path, "checkpoint.ckpt")), new Recorder());
 
         Assert.Equal(TrainStatus.Diverged, outcome.Status);
-        Assert.Equal(1, outcome.Failed!.Epoch);
+        Assert.Equal(2, outcome.Failed!.Epoch);
         Assert.False(double.IsFinite(outcome.Failed.TrainLoss) && double.IsFinite(outcome.Failed.ValidLoss));
         Assert.Single(outcome.History);
         Assert.Equal(good, File.ReadAllBytes(outcome.Folder.Checkpoint));

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Backprop.Cli.DataFiles;
+using Spectre.Console;
+using Backprop.Native;
+using TorchSharp;
+
+namespace Backprop.Cli.Commands;
+
+/// <summary><c>backprop info</c>: the environment a bug report needs, one <c>name: value</c> line each.</summary>
+internal static class InfoCommand
+{
+    public static Command Create(CliConsole io)
+    {
+        var data = Options.Data();
+        var command = new Command("info", "Show backprop, .NET, TorchSharp and libtorch versions, the native loader's status, CPU threads, CUDA and the data folder (for bug reports)") { data };
+        command.SetAction(p => Run(io, p.GetValue(data)!));
+        return command;
+    }
+
+    /// <summary>The lines of <c>backprop info</c>; <paramref name="ok"/> is false when torch does not load or the data does not verify.</summary>
+    public static IReadOnlyList<(string Name, string Value)> Collect(string dataDir, out bool ok)
+    {
+        var lines = new List<(string, string)>
+        {
+            ("backprop", Version(typeof(InfoCommand).Assembly)),
+            (".NET", $"{RuntimeInformation.FrameworkDescription} ({RuntimeInformation.RuntimeIdentifier}) on {RuntimeInformation.OSDescription}"),
+            ("TorchSharp", Version(typeof(torch).Assembly)),
+            ("libtorch", LibTorchPackages()),
+        };
+        ok = true;
+        try
+        {
+            TorchNative.EnsureLoaded();
+            lines.Add(("native loader", TorchNative.Status));
+            lines.Add(("native patched", TorchNative.PatchedPath is { } patched ? $"yes, {patched}" : "no"));
+            lines.Add(("native libraries", LoadedFrom()));
+            lines.Add(("CPU threads", $"torch {torch.get_num_threads()} intra-op (train and bench use --threads, default 1); {Environment.ProcessorCount} processors"));
+            var cuda = torch.cuda.is_available();
+            lines.Add(("CUDA", cuda ? $"available, {torch.cuda.device_count()} device(s) (cuda:0 to cuda:{torch.cuda.device_count() - 1}), cuDNN {(torch.cuda.is_cudnn_available() ? "available" : "not available")}"
+                : "not available (this build's libtorch is CPU-only, or no CUDA device and driver; build with -p:TorchBackend=cuda for CUDA)"));
+        }
+        catch (TorchNativeException e)
+        {
+            ok = false;
+            lines.Add(("native loader", $"FAILED: {e.Message.ReplaceLineEndings(" ")}"));
+        }
+        lines.Add(("data folder", Path.GetFullPath(dataDir) + (Directory.Exists(dataDir) || File.Exists(dataDir) ? "" : " (not found)")));
+        var checks = MnistFiles.Verify(dataDir);
+        var bad = checks.Where(c => !c.IsOk).ToList();
+        lines.Add(("data verifies", bad.Count == 0 ? $"yes, all {checks.Count} files" : $"no: {string.Join("; ", bad.Select(c => $"{c.Name} {c.Status.ToString().ToLowerInvariant()}"))} (see backprop data verify)"));
+        ok &= bad.Count == 0;
+        return lines;
+    }
+
+    private static int Run(CliConsole io, string dataDir)
+    {
+        var lines = Collect(dataDir, out var ok);
+        var width = lines.Max(l => l.Name.Length) + 1;
+        foreach (var (name, value) in lines) io.Out.WriteLine($"{(name + ":").PadRight(width)} {value}");
+        return ok ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static string Version(Assembly a) =>
+        a.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? a.GetName().Version?.ToString() ?? "unknown";
+
+    // The libtorch packages this build was made with, as its deps.json records them.
+    private static string LibTorchPackages()
+    {
+        var deps = Path.Combine(AppContext.BaseDirectory, "backprop.deps.json");
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(deps));
+            var names = doc.RootElement.GetProperty("libraries").EnumerateObject().Select(p => p.Name)
+                .Where(n => n.StartsWith("libtorch-", StringComparison.OrdinalIgnoreCase)).ToList();
+            return names.Count == 0 ? "no libtorch package in backprop.deps.json" : string.Join(", ", names);
+        }
+        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or UnauthorizedAccessException)
+        {
+            return $"unknown ({deps}: {e.Message})";
+        }
+    }
+
+    // Where the process actually loaded LibTorchSharp and libtorch_cpu from (Linux: /proc/self/maps).
+    private static string LoadedFrom()
+    {
+        try
+        {
+            var paths = File.ReadLines("/proc/self/maps").Select(l => l.IndexOf('/', StringComparison.Ordinal) is var i and >= 0 ? l[i..] : "")
+                .Where(p => Path.GetFileName(p) is "libLibTorchSharp.so" or "libtorch_cpu.so" or "libtorch_cuda.so").Distinct().ToList();
+            return paths.Count == 0 ? "none mapped" : string.Join(", ", paths);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "unknown on this system";
+        }
+    }
+}

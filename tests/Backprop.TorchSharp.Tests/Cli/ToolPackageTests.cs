@@ -1,0 +1,34 @@
+namespace Backprop.Tests.Cli;
+
+/// <summary>The runner as a .NET tool: packed, installed from a local folder into a tool path, and run, as README.md says.</summary>
+public sealed class ToolPackageTests
+{
+    [Fact]
+    public void The_runner_packs_as_a_dotnet_tool_that_installs_from_a_folder_and_runs()
+    {
+        using var dir = new TempDir();
+        var project = Path.Combine(Repo.Root, "src", "Backprop.Cli", "Backprop.Cli.csproj");
+
+        // Build outputs go to the temporary folder too (BaseOutputPath), so the test leaves no Release build in the tree.
+        // Packing restores for this platform's runtime identifier: from the NuGet cache, or once 175 MB of .NET runtime packs.
+        var pack = ChildProcess.Run("dotnet", ["pack", project, "-c", "Release", "-o", dir.File("packages"),
+            $"-p:BaseOutputPath={dir.File("bin")}/", "-v", "q", "-nologo"], TimeSpan.FromMinutes(8));
+        Assert.True(pack.Code == 0, $"dotnet pack failed:\n{pack.Out}\n{pack.Err}");
+        var packages = Directory.GetFiles(dir.File("packages"), "*.nupkg").Select(Path.GetFileName).ToList();
+        Assert.Contains("Backprop.TorchSharp.Cli.0.1.0.nupkg", packages); // the tool's pointer package
+        Assert.Contains($"Backprop.TorchSharp.Cli.{System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}.0.1.0.nupkg", packages); // this platform's, with its libtorch
+
+        var install = ChildProcess.Run("dotnet", ["tool", "install", "Backprop.TorchSharp.Cli", "--version", "0.1.0", "--tool-path", dir.File("tools"),
+            "--add-source", dir.File("packages"), "--ignore-failed-sources"], TimeSpan.FromMinutes(3));
+        Assert.True(install.Code == 0, $"dotnet tool install failed:\n{install.Out}\n{install.Err}");
+
+        var backprop = Path.Combine(dir.File("tools"), OperatingSystem.IsWindows() ? "backprop.exe" : "backprop");
+        var version = ChildProcess.Run(backprop, ["--version"], TimeSpan.FromMinutes(1));
+        Assert.Equal(0, version.Code);
+        Assert.StartsWith("0.1.0", version.Out);
+
+        var info = ChildProcess.Run(backprop, ["info"], TimeSpan.FromMinutes(2)); // run from the repository root: finds data/
+        Assert.Equal(0, info.Code);
+        Assert.Contains(dir.File("tools"), info.Out); // libtorch loads from the installed tool, not from the build tree
+    }
+}
