@@ -229,7 +229,7 @@ public sealed class HardeningTests
 
     internal static Checkpoint Sample() => new(
         new TrainSettings(Hidden: 3, Loss: LossKind.Mse, Gradients: GradientKind.Manual, LearningRate: 0.25, BatchSize: 7, Epochs: 4, Seed: 42),
-        [new EpochResult(0, 0.5, 0.4, 0.9, 1.5), new EpochResult(1, 0.3, 0.2, 0.95, 1.25)],
+        [new EpochResult(1, 0.5, 0.4, 0.9, 1.5), new EpochResult(2, 0.3, 0.2, 0.95, 1.25)],
         [new CheckpointTensor("0.weight", [3, 2], [1, -2, 3.5f, 4, 5, 6]), new CheckpointTensor("0.bias", [3], [0.1f, 0.2f, 0.3f])],
         new OptimizerState("sgd", 0.25, 0),
         [9, 8, 7, 6]);
