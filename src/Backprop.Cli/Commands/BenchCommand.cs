@@ -26,16 +26,31 @@ internal static class BenchCommand
             var bad = r.GetValueOrDefault<int[]>()?.Where(bs => bs < 1).ToArray() ?? [];
             if (bad.Length > 0) r.AddError($"--batch-sizes must be whole numbers of at least 1, got {string.Join(", ", bad)}");
         });
+        var sweep = new Option<bool>("--sweep") { Description = "Instead, time the final stage over bs 50 to 4096, nh 50 to 2000, on 1 and 2 threads, interleaved (a few minutes)" };
+        var quick = new Option<bool>("--quick") { Description = "With --sweep: only the corners (bs 50 and 4096, nh 50 and 1000), one round (seconds)" };
+        var plot = new Option<string?>("--plot") { Description = "With --sweep: also draw seconds per epoch and the multiple of the compute bound as a PNG to this file", HelpName = "FILE" };
         var device = Options.Device();
         var data = Options.Data();
         var command = new Command("bench", "Time raw, final, shuffled, torchsharp_loader and manual training (784-50-10, bs 50) in one run and compare them with the targets")
         {
-            epochs, json, samples, threads, batchSizes, device, data,
+            epochs, json, samples, threads, batchSizes, sweep, quick, plot, device, data,
         };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(sweep))
+            {
+                foreach (var (o, name) in new (Option, string)[] { (epochs, "--epochs"), (samples, "--samples"), (threads, "--threads"), (batchSizes, "--batch-sizes") })
+                    if (r.GetResult(o) is { Implicit: false }) r.AddError($"{name} does not apply to --sweep, which sets its own grid: leave {name} out");
+                return;
+            }
+            if (r.GetValue(quick)) r.AddError("--quick belongs to --sweep: add --sweep, or leave --quick out");
+            if (r.GetValue(plot) is not null) r.AddError("--plot belongs to --sweep: add --sweep, or leave --plot out");
+        });
         command.SetAction(p =>
         {
             var path = p.GetValue(json);
             if (path is not null && !OutputFile.Check(io, path, "--json")) return ExitCodes.Failed; // before the minutes of timing, not after
+            if (p.GetValue(sweep)) return RunSweep(io, p.GetValue(quick), path, p.GetValue(plot), p.GetValue(device)!, p.GetValue(data)!);
             var dev = DeviceChoice.Resolve(p.GetValue(device)!);
             CpuThreads.Apply(p.GetValue(threads), dev);
             using var mnist = Mnist.Load(p.GetValue(data)!);
@@ -49,5 +64,29 @@ internal static class BenchCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static int RunSweep(CliConsole io, bool quick, string? json, string? png, string device, string dataDir)
+    {
+        if (png is not null && !OutputFile.Check(io, png, "--plot")) return ExitCodes.Failed;
+        if (device != "auto" && DeviceChoice.Resolve(device).type != DeviceType.CPU)
+        {
+            io.Error.WriteLine("error: --sweep measures CPU thread counts; leave --device out or give --device cpu");
+            return ExitCodes.Usage;
+        }
+        using var mnist = Mnist.Load(dataDir);
+        var report = Sweep.Run(mnist, quick ? SweepOptions.Quick : SweepOptions.Full, line => io.Error.WriteLine(line));
+        foreach (var line in report.Format()) io.Out.WriteLine(line);
+        if (json is not null)
+        {
+            if (!OutputFile.Write(io, json, "--json", () => AtomicFile.WriteText(json, report.ToJson() + "\n"))) return ExitCodes.Failed;
+            io.Out.WriteLine($"wrote {json}");
+        }
+        if (png is not null)
+        {
+            if (!OutputFile.Write(io, png, "--plot", () => AtomicFile.Save(png, report.SavePlot))) return ExitCodes.Failed;
+            io.Out.WriteLine($"wrote {png}");
+        }
+        return ExitCodes.Ok;
     }
 }
