@@ -47,7 +47,7 @@ internal static class TrainRun
             ProbeWritable(request.MetricsFile);
         }
         var device = DeviceChoice.Resolve(request.Device);
-        CpuThreads.Apply(request.Threads, device);
+        CpuThreads.Apply(request.Threads, device, settings.BatchSize, settings.Hidden);
         using var mnist = Mnist.Load(request.DataDir);
 
         manual_seed(settings.Seed);
@@ -203,7 +203,7 @@ internal sealed record TrainRequest
     /// <summary>The checkpoint to continue (<c>--resume</c>); <see langword="null"/> for a new run.</summary>
     public string? Resume { get; init; }
 
-    /// <summary>torch's intra-op threads on the CPU (<c>--threads</c>); <see langword="null"/> for <see cref="Bench.CpuThreads.ForSmallModels"/>.</summary>
+    /// <summary>torch's intra-op threads on the CPU (<c>--threads</c>); <see langword="null"/> for <see cref="Bench.CpuThreads.ForStep"/>'s choice.</summary>
     public int? Threads { get; init; }
 
     /// <summary>An extra copy of the per-epoch metrics, JSON Lines (<c>--metrics</c>).</summary>

@@ -107,6 +107,9 @@ public static class GradCheck
         return rows;
     }
 
+    // Memory: the check holds the (50000, 784) input once, its autograd gradient once and one manual form's gradient at
+    // a time; every form and every comparison runs in its own dispose scope, so nothing the size of the data set
+    // outlives the row that needed it (peak resident memory under 1.2 GB, docs/PERFORMANCE.md).
     private static List<GradCheckRow> MseFormsAgainstAutograd(Mnist data, Device device, int seed)
     {
         using var scope = NewDisposeScope();
@@ -115,10 +118,15 @@ public static class GradCheck
         p = [.. p.Select(t => t.to(device))];
         var y = data.YTrain.to(device).to_type(ScalarType.Float32);
         var reference = AutogradGrads(l => Functions.Mse(Functions.Model(l[0], l[1], l[2], l[3], l[4]), y), p);
-        return [
-            .. Compare("functions", ModelTensors, ThreeForms.Functions(p, y), reference, "autograd", AutogradTolerance),
-            .. Compare("classes", ModelTensors, ThreeForms.Classes(p, y), reference, "autograd", AutogradTolerance),
-            .. Compare("module", ModelTensors, ThreeForms.Modules(p, y), reference, "autograd", AutogradTolerance)];
+        var forms = new (string Name, Func<Tensor[], Tensor, Tensor[]> Grads)[]
+            { ("functions", ThreeForms.Functions), ("classes", ThreeForms.Classes), ("module", ThreeForms.Modules) };
+        var rows = new List<GradCheckRow>();
+        foreach (var (name, grads) in forms)
+        {
+            using var formScope = NewDisposeScope();
+            rows.AddRange(Compare(name, ModelTensors, grads(p, y), reference, "autograd", AutogradTolerance));
+        }
+        return rows;
     }
 
     private static List<GradCheckRow> CrossEntropyAgainstAutograd(Mnist data, Device device, int seed)
@@ -132,16 +140,25 @@ public static class GradCheck
         var logp = Losses.LogSoftmax(logits);
         const string Ag = "autograd";
         const double Tol = AutogradTolerance;
-        return [
-            .. Compare("log_softmax_naive", ["x"], [Losses.LogSoftmaxNaiveGrad(logits, g)],
+        var checks = new Func<List<GradCheckRow>>[]
+        {
+            () => Compare("log_softmax_naive", ["x"], [Losses.LogSoftmaxNaiveGrad(logits, g)],
                 AutogradGrads(l => (Losses.LogSoftmaxNaive(l[0]) * g).sum(), logits), Ag, Tol),
-            .. Compare("log_softmax", ["x"], [Losses.LogSoftmaxGrad(logits, g)],
+            () => Compare("log_softmax", ["x"], [Losses.LogSoftmaxGrad(logits, g)],
                 AutogradGrads(l => (Losses.LogSoftmax(l[0]) * g).sum(), logits), Ag, Tol),
-            .. Compare("nll", ["inp"], [Losses.NllGrad(logp, y)], AutogradGrads(l => Losses.Nll(l[0], y), logp), Ag, Tol),
-            .. Compare("cross_entropy", ["x"], [Losses.CrossEntropyGrad(logits, y)],
+            () => Compare("nll", ["inp"], [Losses.NllGrad(logp, y)], AutogradGrads(l => Losses.Nll(l[0], y), logp), Ag, Tol),
+            () => Compare("cross_entropy", ["x"], [Losses.CrossEntropyGrad(logits, y)],
                 AutogradGrads(l => Losses.CrossEntropy(l[0], y), logits), Ag, Tol),
-            .. Compare("ce_model", ModelTensors, ClassifierGrads(mc, x, y),
-                AutogradGrads(l => nn.functional.cross_entropy(TorchClassifier(l), y), [x, .. mc.Parameters]), Ag, Tol)];
+            () => Compare("ce_model", ModelTensors, ClassifierGrads(mc, x, y),
+                AutogradGrads(l => nn.functional.cross_entropy(TorchClassifier(l), y), [x, .. mc.Parameters]), Ag, Tol),
+        };
+        var rows = new List<GradCheckRow>();
+        foreach (var check in checks)
+        {
+            using var checkScope = NewDisposeScope();
+            rows.AddRange(check());
+        }
+        return rows;
     }
 
     /// <summary>The classifier's logits through TorchSharp's own ops: an autograd reference independent of our code.</summary>
@@ -155,12 +172,18 @@ public static class GradCheck
         return [mc.InputGradient(), .. mc.Gradients.Select(t => t.clone())];
     }
 
-    /// <summary>The lesson's check: clone each input as a leaf that requires grad, run the loss, <c>backward()</c>, read each <c>grad</c>.</summary>
+    /// <summary>
+    /// The lesson's check: each input as a fresh leaf that requires grad, the loss, <c>backward()</c>, each <c>grad</c>.
+    /// The leaves are <c>detach()</c>ed handles on the inputs' storage rather than the lesson's clones: nothing writes to
+    /// them, so the gradients are the same, without a second copy of the data set. The graph and the leaves are freed
+    /// before this returns; only the gradients stay, in the caller's dispose scope.
+    /// </summary>
     private static Tensor[] AutogradGrads(Func<Tensor[], Tensor> loss, params Tensor[] inputs)
     {
-        var leaves = inputs.Select(t => t.detach().clone().requires_grad_(true)).ToArray();
+        using var scope = NewDisposeScope();
+        var leaves = inputs.Select(t => t.detach().requires_grad_(true)).ToArray();
         loss(leaves).backward();
-        return [.. leaves.Select(l => l.grad ?? zeros_like(l))];
+        return [.. leaves.Select(l => (l.grad ?? zeros_like(l)).MoveToOuterDisposeScope())];
     }
 
     /// <summary>
@@ -172,13 +195,35 @@ public static class GradCheck
         names.Select((name, i) =>
         {
             var (m, r) = (manual[i], reference[i]);
-            var diff = Enumerable.SequenceEqual(m.shape, r.shape)
-                ? (m - r).abs().max().to_type(ScalarType.Float64).item<double>()
-                : double.PositiveInfinity;
-            var scale = r.abs().max().to_type(ScalarType.Float64).item<double>();
+            var (diff, scale) = MaxAbs(m, r);
             var dtype = r.dtype == ScalarType.Float64 ? "float64" : "float32";
             return new GradCheckRow(component, name, m.shape, against, dtype, diff, scale, Math.Min(tolerance, RelativeTolerance * scale));
         }).ToList();
+
+    private const long CompareChunk = 1 << 20;
+
+    /// <summary>
+    /// max |m - r| (+∞ when the shapes differ; NaN when either holds one) and max |r|, a million elements at a time,
+    /// so that comparing two (50000, 784) gradients allocates 4 MB, not two more copies of them.
+    /// </summary>
+    private static (double Diff, double Scale) MaxAbs(Tensor m, Tensor r)
+    {
+        using var scope = NewDisposeScope();
+        var same = Enumerable.SequenceEqual(m.shape, r.shape);
+        var (a, b) = (same ? m.reshape(-1) : null, r.reshape(-1));
+        var (diff, scale) = (same ? 0.0 : double.PositiveInfinity, 0.0);
+        for (var at = 0L; at < b.shape[0]; at += CompareChunk)
+        {
+            using var chunkScope = NewDisposeScope();
+            var length = Math.Min(CompareChunk, b.shape[0] - at);
+            var rc = b.narrow(0, at, length);
+            scale = Max(scale, rc.abs().max().to_type(ScalarType.Float64).item<double>());
+            if (a is not null) diff = Max(diff, (a.narrow(0, at, length) - rc).abs().max().to_type(ScalarType.Float64).item<double>());
+        }
+        return (diff, scale);
+
+        static double Max(double x, double y) => double.IsNaN(x) || double.IsNaN(y) ? double.NaN : Math.Max(x, y);
+    }
 
     /// <summary>
     /// Lesson 03's three manual forms of the MSE model, each giving the x, w1, b1, w2, b2 gradients. Each form runs on
