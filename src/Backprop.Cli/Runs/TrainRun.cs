@@ -72,6 +72,8 @@ internal static class TrainRun
         if (request.MetricsFile is not null) files.Add(request.MetricsFile);
         EpochResult? failed = null;
         var status = TrainStatus.Completed;
+        var tensorBoard = new TensorBoardLog(observer);
+        observer = tensorBoard;
         observer.Started(new TrainStart(settings, device.ToString(), mnist.Source, folder, history.Count, dls.Train.Count));
         var options = new FitOptions
         {
@@ -114,8 +116,10 @@ internal static class TrainRun
         {
             DrawMisclassified(step, mnist, device, folder.Misclassified);
             files.Add(folder.Misclassified);
+            if (File.Exists(folder.Misclassified)) tensorBoard.Image("valid/top_losses", folder.Misclassified, history.Count);
         }
-        return new TrainOutcome(status, settings, history, folder, [.. files.Where(File.Exists)], failed);
+        if (tensorBoard.EventFile is { } events) files.Add(events);
+        return new TrainOutcome(status, settings, history, folder, [.. files.Where(File.Exists)], failed, tensorBoard.Problem);
     }
 
     private static string DefaultFolder(TrainRequest request, DateTime now) =>
@@ -221,8 +225,9 @@ internal enum TrainStatus
 /// <param name="Folder">The run folder.</param>
 /// <param name="Files">The files written, checkpoint first.</param>
 /// <param name="Failed">The epoch whose loss was not finite, when <paramref name="Status"/> is <see cref="TrainStatus.Diverged"/>.</param>
+/// <param name="Warning">Something that went wrong without harming the run (the TensorBoard events could not be written).</param>
 internal sealed record TrainOutcome(TrainStatus Status, TrainSettings Settings, IReadOnlyList<EpochResult> History, RunFolder Folder,
-    IReadOnlyList<string> Files, EpochResult? Failed = null);
+    IReadOnlyList<string> Files, EpochResult? Failed = null, string? Warning = null);
 
 /// <summary>Watches a <see cref="TrainRun"/>: the console runner's live display, a test's recorder.</summary>
 internal interface ITrainObserver
