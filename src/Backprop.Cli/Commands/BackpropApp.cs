@@ -79,6 +79,7 @@ public static class BackpropApp
             TrainCommand.Create(io),
             EvaluateCommand.Create(io),
             ExportCommand.Create(io),
+            PredictCommand.Create(io),
             GradCheckCommand.Create(io),
             DataCommand.Create(io),
             BenchCommand.Create(io),

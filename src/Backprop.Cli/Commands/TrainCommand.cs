@@ -66,6 +66,7 @@ internal static class TrainCommand
             ? LiveTrainDisplay.Run(io.Out, observer => TrainRun.Execute(request, observer, cancel: cancel), cancel)
             : TrainRun.Execute(request, new PlainTrainDisplay(io.Out), cancel: cancel);
         Summary.Write(io.Out, outcome);
+        if (outcome.Warning is not null) io.Error.WriteLine($"warning: {outcome.Warning}");
         switch (outcome.Status)
         {
             case TrainStatus.Diverged:

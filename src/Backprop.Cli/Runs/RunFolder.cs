@@ -30,6 +30,9 @@ internal sealed partial record RunFolder(string Path) : IDisposable
     /// <summary>A grid of misclassified validation digits.</summary>
     public string Misclassified => Combine("misclassified.png");
 
+    /// <summary>TensorBoard's event files (<c>tensorboard --logdir runs</c>), see <see cref="TensorBoardLog"/>.</summary>
+    public string TensorBoard => Combine("tensorboard");
+
     /// <summary>The default folder for a run started at <paramref name="now"/>: <c>runs/yyyyMMdd-HHmmss</c> under <paramref name="root"/>.</summary>
     public static string Default(string root, DateTime now) =>
         System.IO.Path.Combine(root, "runs", now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));

@@ -70,6 +70,8 @@ internal static class TrainRun
         if (request.MetricsFile is not null) files.Add(request.MetricsFile);
         EpochResult? failed = null;
         var status = TrainStatus.Completed;
+        var tensorBoard = new TensorBoardLog(observer);
+        observer = tensorBoard;
         observer.Started(new TrainStart(settings, device.ToString(), mnist.Source, folder, history.Count + 1, dls.Train.Count));
         var options = new FitOptions
         {
@@ -113,8 +115,10 @@ internal static class TrainRun
         {
             Saving(folder.Misclassified, history.Count, folder, () => DrawMisclassified(step, mnist, device, folder.Misclassified));
             files.Add(folder.Misclassified);
+            if (File.Exists(folder.Misclassified)) tensorBoard.Image("valid/top_losses", folder.Misclassified, history.Count);
         }
-        return new TrainOutcome(status, settings, history, folder, [.. files.Where(File.Exists)], failed, options.FirstEpoch);
+        if (tensorBoard.EventFile is { } events) files.Add(events);
+        return new TrainOutcome(status, settings, history, folder, [.. files.Where(File.Exists)], failed, options.FirstEpoch, tensorBoard.Problem);
     }
 
     private static string DefaultFolder(TrainRequest request, DateTime now) =>
@@ -240,8 +244,9 @@ internal enum TrainStatus
 /// <param name="Files">The files written, checkpoint first.</param>
 /// <param name="Failed">The epoch whose loss was not finite, when <paramref name="Status"/> is <see cref="TrainStatus.Diverged"/>.</param>
 /// <param name="FirstEpoch">The first epoch this run trained, from 1 (after a resume, the one after the checkpoint's last).</param>
+/// <param name="Warning">Something that went wrong without harming the run (the TensorBoard events could not be written).</param>
 internal sealed record TrainOutcome(TrainStatus Status, TrainSettings Settings, IReadOnlyList<EpochResult> History, RunFolder Folder,
-    IReadOnlyList<string> Files, EpochResult? Failed = null, int FirstEpoch = 1);
+    IReadOnlyList<string> Files, EpochResult? Failed = null, int FirstEpoch = 1, string? Warning = null);
 
 /// <summary>Watches a <see cref="TrainRun"/>: the console runner's live display, a test's recorder.</summary>
 internal interface ITrainObserver

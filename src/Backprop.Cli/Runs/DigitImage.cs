@@ -1,0 +1,122 @@
+using SkiaSharp;
+
+namespace Backprop.Cli.Runs;
+
+/// <summary>
+/// A user's picture of a digit brought to MNIST's form, as MNIST itself was made: grayscale, light digit on a dark
+/// background, cropped to the digit's bounding box, scaled to fit 20 × 20 keeping its aspect, placed in 28 × 28 with
+/// its centre of mass at the centre, then bytes / 256 as in training. A picture already 28 × 28 is taken as MNIST's
+/// form and only brought to a dark background.
+/// </summary>
+internal static class DigitImage
+{
+    private const int Side = 28, Fit = 20;
+
+    /// <summary>Reads the PNG, JPEG (or any format Skia decodes) <paramref name="path"/> and returns its (784) MNIST pixels.</summary>
+    /// <exception cref="DigitImageException">The file is missing, unreadable, not an image, or holds no digit.</exception>
+    public static float[] Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        SKBitmap? bitmap;
+        try
+        {
+            if (Directory.Exists(path)) throw new DigitImageException(path, "is a folder, not an image");
+            using var data = SKData.Create(path) ?? throw new DigitImageException(path, File.Exists(path) ? "cannot be read" : "does not exist");
+            bitmap = data.Size == 0 ? null : SKBitmap.Decode(data);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DigitImageException(path, $"cannot be read ({e.Message.TrimEnd('.')})", e);
+        }
+        if (bitmap is null) throw new DigitImageException(path, "is not an image Skia can decode (PNG or JPEG expected)");
+        using (bitmap) return FromGray(path, Gray(bitmap), bitmap.Width, bitmap.Height);
+    }
+
+    /// <summary>MNIST's form of a grayscale picture (<paramref name="gray"/>: bytes, row-major, <paramref name="w"/> × <paramref name="h"/>).</summary>
+    public static float[] FromGray(string path, byte[] gray, int w, int h)
+    {
+        ArgumentNullException.ThrowIfNull(gray);
+        // The border is background: a light one means a dark digit, which MNIST stores inverted.
+        var border = Enumerable.Range(0, w).SelectMany(x => new[] { gray[x], gray[(h - 1) * w + x] })
+            .Concat(Enumerable.Range(0, h).SelectMany(y => new[] { gray[y * w], gray[y * w + w - 1] })).Order().ToArray();
+        var invert = border.Select(b => (double)b).Average() > 127.5;
+        var px = invert ? [.. gray.Select(b => (byte)(255 - b))] : gray;
+        if (w == Side && h == Side) return [.. px.Select(b => b / 256f)];
+
+        double bg = invert ? 255 - border[border.Length / 2] : border[border.Length / 2];
+        double top = px.Max();
+        if (top - bg < 32) throw new DigitImageException(path, $"holds no digit: it is one flat shade ({w}×{h})");
+        // Ink in [0, 1]: the background level to 0, the strongest stroke to 1; faint noise (JPEG, paper) below 0.1 dropped.
+        var ink = px.Select(b => { var v = (b - bg) / (top - bg); return v < 0.1 ? 0 : Math.Min(1, v); }).ToArray();
+
+        int x0 = w, y0 = h, x1 = -1, y1 = -1;
+        for (var y = 0; y < h; y++)
+            for (var x = 0; x < w; x++)
+                if (ink[y * w + x] > 0.2) (x0, y0, x1, y1) = (Math.Min(x0, x), Math.Min(y0, y), Math.Max(x1, x), Math.Max(y1, y));
+        double mass = 0, cx = 0, cy = 0;
+        for (var y = y0; y <= y1; y++)
+            for (var x = x0; x <= x1; x++)
+            {
+                var v = ink[y * w + x];
+                (mass, cx, cy) = (mass + v, cx + v * (x + 0.5), cy + v * (y + 0.5));
+            }
+        (cx, cy) = (cx / mass, cy / mass);
+
+        // Destination coordinate d = (p - centre of mass)·s + 14: each of the 28 columns (rows) averages the source span it covers.
+        var s = (double)Fit / Math.Max(x1 - x0 + 1, y1 - y0 + 1);
+        var wx = Spans(cx, s, x0, x1);
+        var wy = Spans(cy, s, y0, y1);
+        var rows = new double[h, Side];
+        for (var y = y0; y <= y1; y++)
+            for (var j = 0; j < Side; j++)
+                foreach (var (x, weight) in wx[j]) rows[y, j] += weight * ink[y * w + x];
+        var img = new float[Side * Side];
+        for (var i = 0; i < Side; i++)
+            for (var j = 0; j < Side; j++)
+            {
+                double v = 0;
+                foreach (var (y, weight) in wy[i]) v += weight * rows[y, j];
+                img[i * Side + j] = (byte)Math.Round(Math.Clamp(v, 0, 1) * 255) / 256f;
+            }
+        return img;
+    }
+
+    // For each destination pixel k, the source pixels in [lo, hi] it overlaps and the share of its span each covers.
+    private static List<(int Pixel, double Weight)>[] Spans(double centre, double s, int lo, int hi)
+    {
+        var spans = new List<(int, double)>[Side];
+        for (var k = 0; k < Side; k++)
+        {
+            double a = (k - Side / 2.0) / s + centre, b = (k + 1 - Side / 2.0) / s + centre;
+            spans[k] = [];
+            for (var p = Math.Max(lo, (int)Math.Floor(a)); p <= Math.Min(hi, (int)Math.Ceiling(b) - 1); p++)
+            {
+                var overlap = Math.Min(b, p + 1) - Math.Max(a, p);
+                if (overlap > 0) spans[k].Add((p, overlap / (b - a)));
+            }
+        }
+        return spans;
+    }
+
+    // Luminance (ITU-R 601), transparent pixels over white.
+    private static byte[] Gray(SKBitmap bitmap)
+    {
+        var colors = bitmap.Pixels;
+        var gray = new byte[colors.Length];
+        for (var i = 0; i < colors.Length; i++)
+        {
+            var c = colors[i];
+            var lum = 0.299 * c.Red + 0.587 * c.Green + 0.114 * c.Blue;
+            gray[i] = (byte)Math.Round((lum * c.Alpha + 255.0 * (255 - c.Alpha)) / 255);
+        }
+        return gray;
+    }
+}
+
+/// <summary>An image given to <c>backprop predict</c> is missing, unreadable, not an image, or holds no digit.</summary>
+internal sealed class DigitImageException(string file, string problem, Exception? inner = null)
+    : Exception($"{file} {problem}", inner)
+{
+    /// <summary>The image file.</summary>
+    public string File { get; } = file;
+}

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Backprop.Cli;
+using Backprop.Cli.Runs;
+using Backprop.Data;
+using Backprop.Training;
+using SkiaSharp;
+using static TorchSharp.torch;
+
+namespace Backprop.Tests.Cli;
+
+/// <summary>A model trained for one epoch, its own predictions on the first test digits, and those digits as picture files.</summary>
+public sealed class PredictFixture : IDisposable
+{
+    private sealed class Quiet : ITrainObserver
+    {
+        public void Started(TrainStart start) { }
+        public void Batch(BatchProgress progress) { }
+        public void Epoch(EpochResult result) { }
+    }
+
+    public const int Digits = 50;
+
+    internal TempDir Dir { get; } = new();
+
+    public string Checkpoint { get; }
+
+    /// <summary>The model's argmax on the first <see cref="Digits"/> test images, as it sees them in training.</summary>
+    public long[] Expected { get; }
+
+    /// <summary>The same digits' bytes (784 each).</summary>
+    public byte[][] Bytes { get; }
+
+    public PredictFixture()
+    {
+        Checkpoint = TrainRun.Execute(new TrainRequest { Overrides = new TrainOverrides(Epochs: 1), DataDir = Repo.Data, Device = "cpu", OutDir = Dir.File("run") }, new Quiet()).Folder.Checkpoint;
+        using var mnist = Mnist.Load(Repo.Data);
+        using var model = CheckpointModel.Load(CheckpointFile.Load(Checkpoint), Checkpoint, CPU);
+        using var scope = NewDisposeScope();
+        var x = mnist.XTest[..Digits];
+        Expected = model.call(x).argmax(1).data<long>().ToArray();
+        Bytes = [.. Enumerable.Range(0, Digits).Select(i => x[i].data<float>().ToArray().Select(v => (byte)Math.Round(v * 256)).ToArray())];
+    }
+
+    public void Dispose() => Dir.Dispose();
+}
+
+/// <summary><c>backprop predict</c> on pictures made from MNIST test digits, and on files that are not pictures of a digit.</summary>
+public sealed class PredictCommandTests(PredictFixture f) : IClassFixture<PredictFixture>
+{
+    /// <summary>Writes digit <paramref name="i"/> to a PNG or JPEG: <paramref name="scale"/> times larger on a <paramref name="w"/> × <paramref name="h"/> canvas.</summary>
+    private string Render(int i, bool darkOnLight, int w = 28, int h = 28, int scale = 1, SKEncodedImageFormat format = SKEncodedImageFormat.Png)
+    {
+        using var digit = new SKBitmap(28, 28, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        for (var p = 0; p < 784; p++)
+        {
+            var b = darkOnLight ? (byte)(255 - f.Bytes[i][p]) : f.Bytes[i][p];
+            digit.SetPixel(p % 28, p / 28, new SKColor(b, b, b));
+        }
+        using var canvasBitmap = new SKBitmap(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        using (var canvas = new SKCanvas(canvasBitmap))
+        {
+            canvas.Clear(darkOnLight ? SKColors.White : SKColors.Black);
+            using var image = SKImage.FromBitmap(digit);
+            var (ox, oy) = ((w - 28 * scale) / 2 + 7, (h - 28 * scale) / 2 - 3); // off centre on purpose
+            if (scale == 1) (ox, oy) = (0, 0);
+            canvas.DrawImage(image, new SKRect(ox, oy, ox + 28 * scale, oy + 28 * scale), new SKSamplingOptions(SKFilterMode.Linear));
+        }
+        var path = f.Dir.File($"digit{i}-{(darkOnLight ? "dark" : "light")}-{w}x{h}.{(format == SKEncodedImageFormat.Png ? "png" : "jpg")}");
+        using var data = SKImage.FromBitmap(canvasBitmap).Encode(format, 95);
+        File.WriteAllBytes(path, data.ToArray());
+        return path;
+    }
+
+    private int[] Predict(string[] files)
+    {
+        var (code, stdout, err) = BackpropAppTests.Run(["predict", f.Checkpoint, .. files, "--json"]);
+        Assert.True(code == ExitCodes.Ok, err);
+        using var doc = JsonDocument.Parse(stdout);
+        var items = doc.RootElement.EnumerateArray().ToList();
+        Assert.Equal(files, items.Select(e => e.GetProperty("file").GetString()));
+        foreach (var e in items)
+        {
+            var top = e.GetProperty("top").EnumerateArray().Select(t => t.GetProperty("probability").GetDouble()).ToArray();
+            Assert.Equal(3, top.Length);
+            Assert.True(top[0] >= top[1] && top[1] >= top[2] && top.Sum() <= 1 + 1e-9, string.Join(", ", top));
+        }
+        return [.. items.Select(e => e.GetProperty("digit").GetInt32())];
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_unscaled_28x28_picture_gets_the_models_own_prediction_in_either_polarity(bool darkOnLight)
+    {
+        var files = Enumerable.Range(0, PredictFixture.Digits).Select(i => Render(i, darkOnLight)).ToArray();
+
+        Assert.Equal(f.Expected.Select(e => (int)e), Predict(files));
+    }
+
+    [Theory]
+    [InlineData(false, SKEncodedImageFormat.Png)]
+    [InlineData(true, SKEncodedImageFormat.Png)]
+    [InlineData(true, SKEncodedImageFormat.Jpeg)]
+    public void A_large_off_centre_picture_is_brought_to_mnists_form_and_gets_nearly_always_the_same_prediction(bool darkOnLight, SKEncodedImageFormat format)
+    {
+        var files = Enumerable.Range(0, PredictFixture.Digits).Select(i => Render(i, darkOnLight, 200, 150, 5, format)).ToArray();
+
+        var agree = Predict(files).Zip(f.Expected).Count(p => p.First == p.Second);
+
+        Assert.InRange(agree, PredictFixture.Digits - 2, PredictFixture.Digits); // measured: all 50 in each case
+    }
+
+    [Fact]
+    public void The_plain_output_names_each_file_with_its_top_three()
+    {
+        var file = Render(0, darkOnLight: true, 200, 150, 5);
+
+        var (code, stdout, _) = BackpropAppTests.Run("predict", f.Checkpoint, file);
+
+        Assert.Equal(ExitCodes.Ok, code);
+        var line = stdout.Split('\n').Single(l => l.StartsWith(file, StringComparison.Ordinal));
+        Assert.Equal(3, line.Split(": ").Length - 2); // "FILE: 7   (7: 0.99, 1: 0.00, 9: 0.00)"
+        Assert.Contains($"{file}: {f.Expected[0]} ", line);
+    }
+
+    [Fact]
+    public void Files_that_are_not_pictures_of_a_digit_are_each_named_and_nothing_is_predicted()
+    {
+        var good = Render(0, darkOnLight: false);
+        var empty = f.Dir.File("empty.png");
+        File.WriteAllBytes(empty, []);
+        var text = f.Dir.File("notes.png");
+        File.WriteAllText(text, "not an image");
+        var truncated = f.Dir.File("truncated.png");
+        File.WriteAllBytes(truncated, File.ReadAllBytes(Render(1, false, 200, 150, 5))[..40]);
+        var blank = f.Dir.File("blank.png");
+        using (var bitmap = new SKBitmap(64, 64))
+        {
+            bitmap.Erase(SKColors.White);
+            File.WriteAllBytes(blank, SKImage.FromBitmap(bitmap).Encode(SKEncodedImageFormat.Png, 100).ToArray());
+        }
+        var missing = f.Dir.File("missing.png");
+
+        var (code, stdout, err) = BackpropAppTests.Run("predict", f.Checkpoint, good, empty, text, truncated, blank, missing, f.Dir.Path);
+
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Equal("", stdout);
+        foreach (var bad in new[] { empty, text, truncated, blank, missing, f.Dir.Path })
+            Assert.Contains($"error: {bad} ", err);
+        Assert.DoesNotContain(good, err);
+        Assert.Contains("holds no digit", err);
+        Assert.Contains("does not exist", err);
+    }
+}
