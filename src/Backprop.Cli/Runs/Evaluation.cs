@@ -46,6 +46,43 @@ internal sealed record Evaluation(long[] Predictions, long[] Targets, ConfusionM
         [.. Enumerable.Range(0, Predictions.Length).Where(i => Predictions[i] != Targets[i]).Take(max)];
 }
 
+/// <summary>One item ranked by its loss, for <see cref="TopLossesPlot"/>.</summary>
+/// <param name="Index">The item's row in the split.</param>
+/// <param name="Predicted">The arg-max class.</param>
+/// <param name="Actual">The true class.</param>
+/// <param name="Loss">The item's cross-entropy, −log softmax(scores)[actual].</param>
+/// <param name="Probability">softmax(scores)[predicted].</param>
+internal sealed record ItemLoss(int Index, long Predicted, long Actual, double Loss, double Probability);
+
+/// <summary>fastai's <c>top_losses</c>: the items a model finds hardest, highest loss first.</summary>
+internal static class TopLosses
+{
+    /// <summary>The <paramref name="k"/> items of (<paramref name="x"/> (N, 784), <paramref name="y"/> (N)) with the highest cross-entropy under <paramref name="predict"/>, highest first (ties by index).</summary>
+    public static IReadOnlyList<ItemLoss> Find(Func<Tensor, Tensor> predict, Tensor x, Tensor y, Device device, int k, int bs = 1000)
+    {
+        ArgumentNullException.ThrowIfNull(predict);
+        ArgumentOutOfRangeException.ThrowIfLessThan(bs, 1);
+        var n = (int)x.shape[0];
+        var (loss, prob, pred) = (new double[n], new double[n], new long[n]);
+        using (no_grad())
+        {
+            for (var i = 0; i < n; i += bs)
+            {
+                using var scope = NewDisposeScope();
+                var (xb, yb) = (x[i..Math.Min(n, i + bs)].to(device), y[i..Math.Min(n, i + bs)].to(device));
+                var logp = nn.functional.log_softmax(predict(xb), 1).to_type(ScalarType.Float64);
+                var (maxLogp, argmax) = logp.max(1);
+                (-logp.gather(1, yb.unsqueeze(1)).squeeze(1)).cpu().data<double>().CopyTo(loss, i);
+                maxLogp.exp().cpu().data<double>().CopyTo(prob, i);
+                argmax.cpu().data<long>().CopyTo(pred, i);
+            }
+        }
+        var actual = y.cpu().data<long>().ToArray();
+        return [.. Enumerable.Range(0, n).OrderByDescending(i => loss[i]).ThenBy(i => i).Take(k)
+            .Select(i => new ItemLoss(i, pred[i], actual[i], loss[i], prob[i]))];
+    }
+}
+
 /// <summary>
 /// Counts of (true class, predicted class) pairs: row = the true digit, column = the prediction. The diagonal holds
 /// the correct predictions; everything else is a confusion.

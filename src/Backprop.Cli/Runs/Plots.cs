@@ -1,5 +1,7 @@
+using System.Globalization;
 using Backprop.Training;
 using ScottPlot;
+using SkiaSharp;
 
 namespace Backprop.Cli.Runs;
 
@@ -22,6 +24,7 @@ internal static class TrainingCurves
         Line(loss, epochs, [.. history.Select(r => r.TrainLoss)], "train loss", Colors.SteelBlue);
         Line(loss, epochs, [.. history.Select(r => r.ValidLoss)], "valid loss", Colors.OrangeRed);
         loss.Title("Loss");
+        loss.XLabel("epoch");
         loss.YLabel("loss");
         loss.ShowLegend(Alignment.UpperRight);
 
@@ -31,8 +34,14 @@ internal static class TrainingCurves
         acc.XLabel("epoch");
         acc.YLabel("accuracy");
 
+        // Epochs count from 1: ticks only at epochs that exist, never at 0.
+        var every = (int)Math.Max(1, Math.Ceiling(epochs.Length / 10.0));
+        double[] ticks = [.. epochs.Where((_, i) => i % every == 0)];
         foreach (var p in new[] { loss, acc })
-            p.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(Math.Max(1, Math.Ceiling(epochs.Length / 10.0)));
+        {
+            p.Axes.Bottom.SetTicks(ticks, [.. ticks.Select(t => t.ToString(CultureInfo.InvariantCulture))]);
+            p.Axes.SetLimitsX(epochs[0] - 0.25, epochs[^1] + 0.25);
+        }
         multiplot.SavePng(path, width, height);
     }
 
@@ -47,17 +56,25 @@ internal static class TrainingCurves
     }
 }
 
-/// <summary>A PNG grid of digits the model got wrong, each titled with its prediction and its true label.</summary>
-internal static class MisclassifiedGrid
+/// <summary>
+/// fastai's <c>plot_top_losses</c> as a PNG: the digits with the highest loss first, each titled
+/// prediction / actual / loss / probability of the prediction, under a title that names the run.
+/// </summary>
+internal static class TopLossesPlot
 {
-    /// <summary>One digit of the grid: its 784 pixels (28 × 28, row-major, values in [0, 1)) and the two labels.</summary>
+    /// <summary>The height of the band that holds the figure's title, in pixels.</summary>
+    public const int TitleHeight = 36;
+
+    /// <summary>One digit of the grid: its 784 pixels (28 × 28, row-major, values in [0, 1)) and what the model made of it.</summary>
     /// <param name="Pixels">(784) pixel values.</param>
     /// <param name="Predicted">What the model said.</param>
     /// <param name="Actual">The true label.</param>
-    public sealed record Digit(float[] Pixels, long Predicted, long Actual);
+    /// <param name="Loss">The digit's loss.</param>
+    /// <param name="Probability">The probability the model gave its prediction.</param>
+    public sealed record Digit(float[] Pixels, long Predicted, long Actual, double Loss, double Probability);
 
-    /// <summary>Renders <paramref name="digits"/> in rows of <paramref name="columns"/> to the PNG file <paramref name="path"/>.</summary>
-    public static void Save(IReadOnlyList<Digit> digits, string path, int columns = 8, int cell = 120)
+    /// <summary>Renders <paramref name="digits"/>, in their order, in rows of <paramref name="columns"/> to the PNG file <paramref name="path"/>.</summary>
+    public static void Save(IReadOnlyList<Digit> digits, string path, string title, int columns = 8, int cell = 120)
     {
         ArgumentNullException.ThrowIfNull(digits);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
@@ -76,14 +93,31 @@ internal static class MisclassifiedGrid
             var hm = plot.Add.Heatmap(Image(d.Pixels));
             hm.Colormap = new ScottPlot.Colormaps.GrayscaleReversed();
             hm.ManualRange = new ScottPlot.Range(0, 1);
-            plot.Title($"pred {d.Predicted} · true {d.Actual}", size: 12);
-            plot.Axes.Title.Label.ForeColor = Colors.DarkRed;
+            plot.Title(string.Create(CultureInfo.InvariantCulture, $"{d.Predicted}/{d.Actual} / {d.Loss:F2} / {d.Probability:F2}"), size: 12);
+            plot.Axes.Title.Label.ForeColor = d.Predicted == d.Actual ? Colors.DarkGreen : Colors.DarkRed;
             plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.EmptyTickGenerator();
             plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.EmptyTickGenerator();
             plot.HideGrid();
             plot.Axes.Margins(0, 0);
         }
-        multiplot.SavePng(path, cols * cell, rows * (cell + 10));
+
+        // ScottPlot's multiplot has no figure title: draw one in a band above the grid.
+        var (width, height) = (cols * cell, TitleHeight + rows * (cell + 10));
+        using var surface = SKSurface.Create(new SKImageInfo(width, height));
+        surface.Canvas.Clear(SKColors.White);
+        surface.Canvas.Save();
+        surface.Canvas.Translate(0, TitleHeight); // the multiplot draws from the canvas's origin, whatever rectangle it is given
+        multiplot.Render(surface.Canvas, new PixelRect(0, width, height - TitleHeight, 0));
+        surface.Canvas.Restore();
+        using (var band = new SKPaint { Color = SKColors.White })
+            surface.Canvas.DrawRect(0, 0, width, TitleHeight, band);
+        using (var font = new SKFont(Fonts.GetTypeface(Fonts.Default, bold: true, italic: false), 13))
+        using (var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true })
+            surface.Canvas.DrawText($"{title}   (prediction/actual / loss / probability)", 8, TitleHeight - 12, font, ink);
+        using var image = surface.Snapshot();
+        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        using var file = File.Create(path);
+        png.SaveTo(file);
     }
 
     private static double[,] Image(float[] pixels)

@@ -27,8 +27,8 @@ internal sealed partial record RunFolder(string Path) : IDisposable
     /// <summary>Loss and accuracy curves.</summary>
     public string Curves => Combine("curves.png");
 
-    /// <summary>A grid of misclassified validation digits.</summary>
-    public string Misclassified => Combine("misclassified.png");
+    /// <summary>The validation digits with the highest loss (fastai's plot_top_losses).</summary>
+    public string TopLosses => Combine("top_losses.png");
 
     /// <summary>TensorBoard's event files (<c>tensorboard --logdir runs</c>), see <see cref="TensorBoardLog"/>.</summary>
     public string TensorBoard => Combine("tensorboard");
@@ -52,7 +52,7 @@ internal sealed partial record RunFolder(string Path) : IDisposable
             if (File.Exists(path)) throw new IOException("it is a file, not a folder");
             Directory.CreateDirectory(path);
             folder.Lock();
-            foreach (var file in new[] { folder.Checkpoint, folder.Metrics, folder.Curves, folder.Misclassified })
+            foreach (var file in new[] { folder.Checkpoint, folder.Metrics, folder.Curves, folder.TopLosses })
                 if (FileKind.NotRegularFile(file, followLinks: false) is { } kind)
                     throw new IOException($"{System.IO.Path.GetFileName(file)} in it is {kind}, not a regular file; remove it");
             foreach (var stale in Directory.EnumerateFiles(path, ".*").Where(f => TempName().IsMatch(System.IO.Path.GetFileName(f))))
@@ -100,7 +100,7 @@ internal sealed partial record RunFolder(string Path) : IDisposable
     }
 
     // AtomicFile's temporary names for the run's files: .checkpoint.<32 hex>.ckpt and the like.
-    [GeneratedRegex(@"^\.(checkpoint|metrics|curves|misclassified)\.[0-9a-f]{32}\.(ckpt|jsonl|png)$")]
+    [GeneratedRegex(@"^\.(checkpoint|metrics|curves|top_losses)\.[0-9a-f]{32}\.(ckpt|jsonl|png)$")]
     private static partial Regex TempName();
 
     /// <summary>Whether <see cref="Prepare"/> created the folder (it did not exist before).</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Backprop.Cli.Bench;
 using Backprop.Data;
 using Backprop.Scratch;
@@ -10,11 +11,11 @@ namespace Backprop.Cli.Runs;
 /// <summary>
 /// A whole <c>backprop train</c> run: settle the settings (new, or resumed from a checkpoint), check the run folder before
 /// anything slow, load MNIST, build the lesson's model on the chosen device, <see cref="Fit"/> it with a checkpoint and the
-/// metrics after every epoch, stop on a non-finite loss or a cancellation, and draw the curves and the misclassified digits.
+/// metrics after every epoch, stop on a non-finite loss or a cancellation, and draw the curves and the top-losses digits.
 /// </summary>
 internal static class TrainRun
 {
-    /// <summary>Misclassified validation digits drawn in <see cref="RunFolder.Misclassified"/>.</summary>
+    /// <summary>The validation digits with the highest loss drawn in <see cref="RunFolder.TopLosses"/>.</summary>
     public const int GridDigits = 40;
 
     /// <summary>Runs <paramref name="request"/>, reporting to <paramref name="observer"/>.</summary>
@@ -42,7 +43,7 @@ internal static class TrainRun
     {
         if (request.MetricsFile is not null)
         {
-            string[] taken = [folder.Checkpoint, folder.Metrics, folder.Curves, folder.Misclassified, .. request.Resume is null ? [] : new[] { request.Resume }];
+            string[] taken = [folder.Checkpoint, folder.Metrics, folder.Curves, folder.TopLosses, .. request.Resume is null ? [] : new[] { request.Resume }];
             if (AtomicFile.Refusal(request.MetricsFile, "{"u8, taken) is { } why) throw RunFolderException.Refused(request.MetricsFile, "--metrics", why);
             ProbeWritable(request.MetricsFile);
         }
@@ -113,9 +114,9 @@ internal static class TrainRun
         }
         if (status != TrainStatus.Diverged && history.Count > 0)
         {
-            Saving(folder.Misclassified, history.Count, folder, () => DrawMisclassified(step, mnist, device, folder.Misclassified));
-            files.Add(folder.Misclassified);
-            if (File.Exists(folder.Misclassified)) tensorBoard.Image("valid/top_losses", folder.Misclassified, history.Count);
+            Saving(folder.TopLosses, history.Count, folder, () => DrawTopLosses(step, mnist, device, settings, history.Count, folder.TopLosses));
+            files.Add(folder.TopLosses);
+            if (File.Exists(folder.TopLosses)) tensorBoard.Image("valid/top_losses", folder.TopLosses, history.Count);
         }
         if (tensorBoard.EventFile is { } events) files.Add(events);
         return new TrainOutcome(status, settings, history, folder, [.. files.Where(File.Exists)], failed, options.FirstEpoch, tensorBoard.Problem);
@@ -174,18 +175,17 @@ internal static class TrainRun
         }
     }
 
-    private static void DrawMisclassified(ITrainStep step, Mnist mnist, Device device, string path)
+    private static void DrawTopLosses(ITrainStep step, Mnist mnist, Device device, TrainSettings settings, int epochs, string path)
     {
         step.SetTraining(false);
-        var eval = Evaluation.Run(step.Predict, mnist.XValid, mnist.YValid, device);
-        var wrong = eval.Misclassified(GridDigits);
-        if (wrong.Count == 0) return;
-        var digits = wrong.Select(i =>
+        var digits = TopLosses.Find(step.Predict, mnist.XValid, mnist.YValid, device, GridDigits).Select(t =>
         {
-            using var x = mnist.XValid[i];
-            return new MisclassifiedGrid.Digit(x.cpu().data<float>().ToArray(), eval.Predictions[i], eval.Targets[i]);
+            using var x = mnist.XValid[t.Index];
+            return new TopLossesPlot.Digit(x.cpu().data<float>().ToArray(), t.Predicted, t.Actual, t.Loss, t.Probability);
         }).ToList();
-        AtomicFile.Save(path, p => MisclassifiedGrid.Save(digits, p));
+        var title = string.Create(CultureInfo.InvariantCulture,
+            $"top losses on valid after epoch {epochs}: 784-{settings.Hidden}-10, {TrainOverrides.Name(settings.Loss)}, {TrainOverrides.Name(settings.Gradients)}, lr {settings.LearningRate}, bs {settings.BatchSize}, seed {settings.Seed}");
+        AtomicFile.Save(path, p => TopLossesPlot.Save(digits, p, title));
     }
 }
 

@@ -45,7 +45,7 @@ public sealed class RunnerProcessTests
             .Where(f => f.Length == 5 && f[0].EndsWith("/5", StringComparison.Ordinal)).ToArray();
         Assert.Equal(["1/5", "2/5", "3/5", "4/5", "5/5"], rows.Select(r => r[0]));
         Assert.InRange(double.Parse(rows[^1][3], System.Globalization.CultureInfo.InvariantCulture), 0.96, 1.0);
-        foreach (var file in new[] { "checkpoint.ckpt", "metrics.jsonl", "curves.png", "misclassified.png" })
+        foreach (var file in new[] { "checkpoint.ckpt", "metrics.jsonl", "curves.png", "top_losses.png" })
             Assert.True(File.Exists(dir.File(file)), file);
         Assert.Equal(0, Run(null, "evaluate", dir.File("checkpoint.ckpt")).Code);
     }

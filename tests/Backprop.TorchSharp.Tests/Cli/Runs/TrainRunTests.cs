@@ -49,7 +49,7 @@ public sealed class TrainRunTests
         Assert.Equal(["0.weight", "0.bias", "2.weight", "2.bias"], ckpt.Weights.Select(w => w.Name));
         Assert.Equal(outcome.History, File.ReadAllLines(outcome.Folder.Metrics).Select(MetricsLog.Parse));
         Assert.Equal(File.ReadAllText(outcome.Folder.Metrics), File.ReadAllText(dir.File("extra.jsonl")));
-        foreach (var png in new[] { outcome.Folder.Curves, outcome.Folder.Misclassified })
+        foreach (var png in new[] { outcome.Folder.Curves, outcome.Folder.TopLosses })
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png)[..4]);
     }
 

@@ -1,0 +1,77 @@
+using Backprop.Cli.Runs;
+using Backprop.Data;
+using Backprop.Training;
+using SkiaSharp;
+using static TorchSharp.torch;
+
+namespace Backprop.Tests.Cli.Runs;
+
+public sealed class TopLossesTests
+{
+    [Fact]
+    public void The_highest_losses_of_the_validation_set_come_first_with_their_prediction_and_probability()
+    {
+        using var m = Mnist.Load(Repo.Data);
+        manual_seed(1);
+        using var model = Models.GetSequential(); // untrained: losses spread widely, few ties
+        Tensor Predict(Tensor xb) => model.call(xb);
+
+        var top = TopLosses.Find(Predict, m.XValid, m.YValid, CPU, 40, bs: 777);
+
+        // The reference: every item's cross-entropy at once, sorted independently.
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var logits = model.call(m.XValid).to_type(ScalarType.Float64);
+        var losses = nn.functional.cross_entropy(logits, m.YValid, reduction: nn.Reduction.None).data<double>().ToArray();
+        var expected = Enumerable.Range(0, losses.Length).OrderByDescending(i => losses[i]).ThenBy(i => i).Take(40).ToArray();
+        Assert.Equal(expected, top.Select(t => t.Index));
+        Assert.True(top.Zip(top.Skip(1)).All(p => p.First.Loss >= p.Second.Loss));
+        var probs = nn.functional.softmax(logits, 1);
+        foreach (var t in top)
+        {
+            Assert.Equal(losses[t.Index], t.Loss, 5); // ours is float32 arithmetic
+            Assert.Equal(m.YValid[t.Index].item<long>(), t.Actual);
+            Assert.Equal(logits[t.Index].argmax().item<long>(), t.Predicted);
+            Assert.Equal(probs[t.Index, t.Predicted].item<double>(), t.Probability, 5);
+        }
+    }
+
+    [Fact]
+    public void Draws_real_digits_in_rows_of_the_given_width_under_a_title_band()
+    {
+        using var m = Mnist.Load(Repo.Data);
+        using var dir = new TempDir();
+        var digits = Enumerable.Range(0, 10)
+            .Select(i => new TopLossesPlot.Digit(m.XValid[i].data<float>().ToArray(), (i + 1) % 10, m.YValid[i].item<long>(), 5.0 - i * 0.1, 0.9))
+            .ToList();
+
+        TopLossesPlot.Save(digits, dir.File("top.png"), "top losses after epoch 5: 784-50-10", columns: 4, cell: 100);
+
+        using var png = SKBitmap.Decode(dir.File("top.png"));
+        Assert.Equal(4 * 100, png.Width);
+        Assert.Equal(TopLossesPlot.TitleHeight + 3 * 110, png.Height);
+        // Ink: some pixels are near black (the strokes and the title), most are near white (the background).
+        var pixels = png.Pixels;
+        Assert.Contains(pixels, p => p.Red < 40 && p.Green < 40 && p.Blue < 40);
+        Assert.True(pixels.Count(p => p.Red > 230 && p.Green > 230 && p.Blue > 230) > pixels.Length / 2);
+        var band = Enumerable.Range(0, TopLossesPlot.TitleHeight).SelectMany(y => Enumerable.Range(0, png.Width).Select(x => png.GetPixel(x, y)));
+        Assert.Contains(band, p => p.Red < 100); // the title is drawn
+    }
+
+    [Fact]
+    public void A_digit_that_is_not_28_by_28_is_refused()
+    {
+        using var dir = new TempDir();
+
+        var e = Assert.Throws<ArgumentException>(() => TopLossesPlot.Save([new(new float[100], 1, 2, 3, 0.5)], dir.File("g.png"), "t"));
+        Assert.Contains("100 pixels", e.Message);
+    }
+
+    [Fact]
+    public void No_digits_is_refused()
+    {
+        using var dir = new TempDir();
+
+        Assert.Throws<ArgumentException>(() => TopLossesPlot.Save([], dir.File("g.png"), "t"));
+    }
+}
