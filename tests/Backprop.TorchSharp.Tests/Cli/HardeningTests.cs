@@ -11,15 +11,7 @@ namespace Backprop.Tests.Cli;
 /// <summary>Hostile input, in-process (issue 16): every case ends with one clear error, exit 1 or 2, and the user's files as they were.</summary>
 public sealed class HardeningTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = BackpropApp.RunAsync(args, CliConsole.Create(stdout, stderr, live: false)).GetAwaiter().GetResult();
-        var err = stderr.ToString();
-        Assert.DoesNotContain("   at ", err); // never a stack trace
-        return (code, stdout.ToString(), err);
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => BackpropAppTests.Run(args);
 
     // Class 5: values the parser took but the program could not hold; the message gives the range.
     [Theory]
