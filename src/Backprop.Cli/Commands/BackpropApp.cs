@@ -20,6 +20,7 @@ public static class BackpropApp
         if (parsed.Errors.Count > 0) return Usage(root, parsed, io);
         try
         {
+            if (NeedsTorch(parsed)) TorchNative.EnsureLoaded(); // a clear TorchNativeException here, not TorchSharp's type initializer failing mid-command
             return await parsed.InvokeAsync(new InvocationConfiguration
             {
                 Output = io.Text, // only --help and --version write here (stdout, for | less); commands write through io
@@ -63,6 +64,10 @@ public static class BackpropApp
         io.Error.WriteLine($"error: backprop {command} failed unexpectedly: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} ({where}; please report it)");
         return ExitCodes.Internal;
     }
+
+    // info reports a native failure itself; verify and download only read and write files; --help needs nothing.
+    private static bool NeedsTorch(ParseResult parsed) =>
+        parsed.Action is not System.CommandLine.Help.HelpAction && CommandName(parsed) is not ("" or "info" or "data" or "data verify" or "data download");
 
     private static string CommandName(ParseResult parsed)
     {

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Backprop.Data;
 using TorchSharp;
 
 namespace Backprop.Native;
@@ -16,8 +17,10 @@ namespace Backprop.Native;
 /// a copy whose requirement is marked weak (<see cref="WeakVersionPatch"/>) is written to a per-user cache folder
 /// keyed by the original's SHA-256 (temporary file, then rename), loaded after the libraries it needs, and
 /// TorchSharp's P/Invokes are resolved to it. The NuGet cache and the build output are never modified.
-/// The cache folder is <c>$BACKPROP_NATIVE_CACHE</c>, else <c>$XDG_CACHE_HOME/backprop-torchsharp</c>, else
-/// <c>~/.cache/backprop-torchsharp</c>.
+/// The cache folder is the first of <c>$BACKPROP_NATIVE_CACHE</c>, <c>$XDG_CACHE_HOME/backprop-torchsharp</c> and
+/// <c>~/.cache/backprop-torchsharp</c> that is an absolute path where the copy can be written (a file, a device, a
+/// folder or an unwritable place is skipped, and <see cref="Status"/> says why); when none is, a private temporary
+/// folder holds the copy only until it is loaded. Never the current directory.
 /// </remarks>
 public static partial class TorchNative
 {
@@ -27,6 +30,7 @@ public static partial class TorchNative
     private static readonly Lock Gate = new();
     private static bool _prepared;
     private static IntPtr _patchedHandle;
+    private static string? _failure;
 
     /// <summary>One line that says what <see cref="Prepare"/> found and did.</summary>
     public static string Status { get; private set; } = "not prepared yet";
@@ -47,7 +51,8 @@ public static partial class TorchNative
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ElfFormatException or DllNotFoundException or BadImageFormatException or InvalidOperationException)
             {
-                Status = $"tried to load a patched copy of {FileName} and failed: {e.Message}";
+                // Only reached once the packaged library has failed to load: torch cannot load either.
+                Status = _failure = $"tried to load a patched copy of {FileName} and failed: {e.Message}";
             }
         }
     }
@@ -57,6 +62,7 @@ public static partial class TorchNative
     public static void EnsureLoaded()
     {
         Prepare();
+        if (_failure is { } failure) throw new TorchNativeException(failure); // before torch: its own fallback would copy 500 MB next to the application and print a misleading trace
         try
         {
             torch.InitializeDeviceType(DeviceType.CPU);
@@ -85,10 +91,19 @@ public static partial class TorchNative
                 return $"{FileName} still fails after weakening {string.Join(", ", weakened)}: {error}";
             bytes = WeakVersionPatch.Apply(bytes, original, "libstdc++.so.6", version);
             weakened.Add(version);
-            var patched = WriteCached(CacheRoot(), key, bytes);
+            var (patched, temporary, skipped) = WriteSomewhere(key, bytes);
+            if (patched is null)
+            {
+                _failure = $"{FileName} needs a patched copy (the system libstdc++ lacks {string.Join(", ", weakened)}) and no folder could hold it: {skipped}. "
+                    + "Set BACKPROP_NATIVE_CACHE to a writable folder.";
+                return _failure;
+            }
             PreloadDependencies(original, ElfImage.Parse(bytes, original));
             error = TryLoad(patched, out var handle);
-            if (error is null) return Use(patched, handle, weakened);
+            if (temporary) Directory.Delete(Path.GetDirectoryName(Path.GetDirectoryName(patched))!, recursive: true); // temp/key/lib; a loaded library stays mapped
+            if (error is null)
+                return Use(patched, handle, weakened) + (temporary ? $" (a private temporary copy, deleted once loaded: {skipped}; set BACKPROP_NATIVE_CACHE to a writable folder to keep it)"
+                    : skipped.Length > 0 ? $" (skipped {skipped})" : "");
         }
         return $"the packaged {FileName} fails to load for a reason a patch cannot fix: {error}";
     }
@@ -155,12 +170,60 @@ public static partial class TorchNative
         }
     }
 
+    /// <summary>
+    /// Writes the patched copy into the first usable cache folder, else into a fresh private temporary folder
+    /// (<c>Temporary</c>); <c>Path</c> is <see langword="null"/> when nothing could hold it.
+    /// <c>Skipped</c> names each folder passed over and why.
+    /// </summary>
+    internal static (string? Path, bool Temporary, string Skipped) WriteSomewhere(string key, byte[] patched)
+    {
+        var skipped = new List<string>();
+        foreach (var (source, root) in CacheRoots(skipped))
+        {
+            try
+            {
+                return (WriteCached(root, key, patched), false, string.Join("; ", skipped));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                skipped.Add($"{source} ({root}): cannot write there: {e.Message.TrimEnd('.')}");
+            }
+        }
+        DirectoryInfo? temp = null;
+        try
+        {
+            temp = Directory.CreateTempSubdirectory("backprop-torchsharp-"); // mode 0700, a new name: nobody else's file
+            return (WriteCached(temp.FullName, key, patched), true, string.Join("; ", skipped));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            skipped.Add($"the temporary folder ({temp?.FullName ?? Path.GetTempPath()}): cannot write there: {e.Message.TrimEnd('.')}");
+            try { temp?.Delete(recursive: true); } catch (Exception d) when (d is IOException or UnauthorizedAccessException) { }
+            return (null, false, string.Join("; ", skipped));
+        }
+    }
+
     /// <summary>Writes <paramref name="patched"/> to <c>root/key/libLibTorchSharp.so</c> atomically, unless an identical file is already there; returns its path.</summary>
+    /// <exception cref="IOException"><paramref name="root"/> or the library's place is not a folder or a regular file, or the write failed.</exception>
     internal static string WriteCached(string root, string key, byte[] patched)
     {
         var dir = Path.Combine(root, key);
         var target = Path.Combine(dir, FileName);
-        if (File.Exists(target) && File.ReadAllBytes(target).AsSpan().SequenceEqual(patched)) return target;
+        for (var folder = dir; !string.IsNullOrEmpty(folder); folder = Path.GetDirectoryName(folder)) // the nearest thing that exists must be a folder
+        {
+            var kind = FileKind.NotRegularFile(folder);
+            if (kind is "a folder") break;
+            if (kind is not null || File.Exists(folder)) throw new IOException($"{folder} is {kind ?? "a file"}, not a folder");
+        }
+        switch (FileKind.NotRegularFile(target, followLinks: false))
+        {
+            case null when File.Exists(target) && new FileInfo(target).Length == patched.Length && File.ReadAllBytes(target).AsSpan().SequenceEqual(patched):
+                return target;
+            case "a folder":
+                throw new IOException($"{target} is a folder where the library's copy belongs");
+            default:
+                break; // nothing there, a different file, a link or a device: the rename below replaces the entry itself, never what a link points at
+        }
         Directory.CreateDirectory(dir);
         var temp = Path.Combine(dir, $"{FileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
@@ -179,13 +242,25 @@ public static partial class TorchNative
         return target;
     }
 
-    internal static string CacheRoot()
+    /// <summary>The cache folders to try, in order; a variable that is set but not an absolute path, or a home that does not exist, goes to <paramref name="skipped"/>.</summary>
+    internal static IEnumerable<(string Source, string Root)> CacheRoots(List<string> skipped)
     {
+        const string Folder = "backprop-torchsharp";
+        var candidates = new List<(string Source, string? Root, string? Problem)>();
         var explicitRoot = Environment.GetEnvironmentVariable("BACKPROP_NATIVE_CACHE");
-        if (!string.IsNullOrEmpty(explicitRoot)) return explicitRoot;
+        candidates.Add(("BACKPROP_NATIVE_CACHE", explicitRoot, null));
         var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        var root = !string.IsNullOrEmpty(xdg) ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(root, "backprop-torchsharp");
+        candidates.Add(("XDG_CACHE_HOME", string.IsNullOrEmpty(xdg) ? null : Path.Combine(xdg, Folder), null));
+        var home = Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        candidates.Add(("HOME", string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".cache", Folder),
+            string.IsNullOrEmpty(home) || !Path.IsPathFullyQualified(home) || Directory.Exists(home) ? null : $"{home} does not exist"));
+        foreach (var (source, root, problem) in candidates)
+        {
+            if (string.IsNullOrEmpty(root)) continue;
+            if (!Path.IsPathFullyQualified(root)) skipped.Add($"{source} ({root}): not an absolute path");
+            else if (problem is not null) skipped.Add($"{source} ({root}): {problem}");
+            else yield return (source, root);
+        }
     }
 }
 
@@ -194,4 +269,6 @@ public sealed class TorchNativeException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public TorchNativeException(string message, Exception inner) : base(message, inner) { }
+
+    internal TorchNativeException(string message) : base(message) { }
 }

@@ -11,7 +11,10 @@ namespace Backprop.Training;
 /// </summary>
 /// <remarks>
 /// Each batch runs in its own dispose scope, which also holds the batch itself. Losses and correct counts are summed on
-/// the device; the host reads them once per epoch (one transfer of three numbers), never per step.
+/// the device; the host reads them once per epoch (one transfer of three numbers), never per step. When a read of
+/// <see cref="BatchProgress.RunningLoss"/> (a progress display's, every k batches) sees a NaN or infinite loss, training
+/// stops after that batch: the epoch is reported (<see cref="FitOptions.OnEpoch"/>, not validated) with the mean loss of
+/// the batches it ran, and no further epoch runs.
 /// </remarks>
 public static class Fit
 {
@@ -34,7 +37,7 @@ public static class Fit
     /// <param name="trainDl">Training batches.</param>
     /// <param name="validDl">Validation batches; <see langword="null"/> to skip validation (ValidLoss and ValidAccuracy are NaN).</param>
     /// <param name="options">Hooks, cancellation and the first epoch's number.</param>
-    /// <returns>One result per epoch trained (fewer than <paramref name="epochs"/> when <see cref="FitOptions.OnEpoch"/> stopped it).</returns>
+    /// <returns>One result per epoch trained (fewer than <paramref name="epochs"/> when <see cref="FitOptions.OnEpoch"/> stopped it, or a progress read saw a non-finite loss).</returns>
     /// <exception cref="OperationCanceledException">The options' token was cancelled.</exception>
     public static IReadOnlyList<EpochResult> Run(int epochs, ITrainStep step, Func<Tensor, Tensor, Tensor> lossFunc,
         DataLoader trainDl, DataLoader? validDl, FitOptions? options = null)
@@ -46,18 +49,19 @@ public static class Fit
         for (var epoch = options.FirstEpoch; epoch < options.FirstEpoch + epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            using var trainLoss = Train(epoch, step, trainDl, options, clock);
-            var (valid, validCount) = validDl is null ? (null, 0) : Validate(step, lossFunc, validDl, options.CancellationToken);
+            var watch = new LossWatch();
+            using var trainLoss = Train(epoch, step, trainDl, options, clock, watch);
+            var (valid, validCount) = validDl is null || watch.Batches < trainDl.Count ? (null, 0) : Validate(step, lossFunc, validDl, options.CancellationToken);
             using var validSums = valid;
-            var result = Read(epoch, trainLoss, trainDl.Count, validSums, validCount, clock);
+            var result = Read(epoch, trainLoss, watch.Batches, validSums, validCount, clock);
             results.Add(result);
-            if (options.OnEpoch?.Invoke(result) == false) break;
+            if (options.OnEpoch?.Invoke(result) == false || watch.NonFiniteSeen) break;
         }
         return results;
     }
 
-    /// <summary>One epoch of training; returns the sum of the batch losses, 0-dim, on the device.</summary>
-    private static Tensor Train(int epoch, ITrainStep step, DataLoader dl, FitOptions options, Stopwatch clock)
+    /// <summary>One epoch of training (cut short when a progress read sees a non-finite loss); returns the sum of the batch losses, 0-dim, on the device.</summary>
+    private static Tensor Train(int epoch, ITrainStep step, DataLoader dl, FitOptions options, Stopwatch clock, LossWatch watch)
     {
         step.SetTraining(true);
         var lossSum = zeros([], device: dl.Device).DetachFromDisposeScope();
@@ -71,7 +75,9 @@ public static class Fit
                 if (!batches.MoveNext()) break;
                 var (xb, yb) = batches.Current;
                 lossSum.add_(step.Step(xb, yb));
-                options.OnBatch?.Invoke(new BatchProgress(epoch, i, dl.Count, lossSum, clock));
+                watch.Batches = i + 1;
+                options.OnBatch?.Invoke(new BatchProgress(epoch, i, dl.Count, lossSum, clock, watch));
+                if (watch.NonFiniteSeen) break;
             }
             return lossSum;
         }
@@ -163,6 +169,11 @@ public sealed record EpochResult(int Epoch, double TrainLoss, double ValidLoss, 
 /// <param name="clock">Started when the epoch began.</param>
 public readonly struct BatchProgress(int epoch, int batch, int batchCount, Tensor lossSum, Stopwatch clock)
 {
+    private readonly LossWatch? _watch;
+
+    internal BatchProgress(int epoch, int batch, int batchCount, Tensor lossSum, Stopwatch clock, LossWatch watch) : this(epoch, batch, batchCount, lossSum, clock) =>
+        _watch = watch;
+
     /// <summary>The epoch's number, from 1.</summary>
     public int Epoch => epoch;
 
@@ -174,10 +185,24 @@ public readonly struct BatchProgress(int epoch, int batch, int batchCount, Tenso
 
     /// <summary>
     /// The mean loss of this epoch's batches so far. It reads the device (a sync that stalls the pipeline), so call it every
-    /// k batches (e.g. <c>if (p.Batch % 100 == 0)</c>), not on every batch.
+    /// k batches (e.g. <c>if (p.Batch % 100 == 0)</c>), not on every batch. A NaN or infinite value read here stops
+    /// <see cref="Fit"/> after this batch.
     /// </summary>
-    public double RunningLoss() => lossSum.ToDouble() / (batch + 1);
+    public double RunningLoss()
+    {
+        var loss = lossSum.ToDouble() / (batch + 1);
+        if (!double.IsFinite(loss) && _watch is not null) _watch.NonFiniteSeen = true;
+        return loss;
+    }
 
     /// <summary>Batches trained per second since the epoch began.</summary>
     public double BatchesPerSecond() => (batch + 1) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+}
+
+/// <summary>What one epoch's progress reads saw, and how many batches it ran.</summary>
+internal sealed class LossWatch
+{
+    public int Batches { get; set; }
+
+    public bool NonFiniteSeen { get; set; }
 }

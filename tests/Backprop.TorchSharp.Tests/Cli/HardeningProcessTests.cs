@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Backprop.Cli.Runs;
+using Backprop.Data;
 
 namespace Backprop.Tests.Cli;
 
@@ -127,6 +129,33 @@ public sealed class HardeningProcessTests
         Assert.Equal((1, 1), (resume, info));
         Assert.Contains("is a FIFO (named pipe), not a checkpoint file", resumeErr);
         Assert.Contains("is a FIFO (named pipe), not a data file", infoErr);
+    }
+
+    // Class 9: a FIFO where one of the four IDX files belongs is refused by name, not opened (nothing ever writes to it).
+    [Theory]
+    [InlineData("train-images-idx3-ubyte.gz")]
+    [InlineData("train-labels-idx1-ubyte.gz")]
+    [InlineData("t10k-images-idx3-ubyte.gz")]
+    [InlineData("t10k-labels-idx1-ubyte.gz")]
+    public void A_fifo_as_one_of_the_idx_files_is_refused_without_blocking(string name)
+    {
+        using var dir = new TempDir();
+        foreach (var file in Directory.GetFiles(Repo.MnistIdx, "*-ubyte.gz"))
+            if (Path.GetFileName(file) != name) File.Copy(file, dir.File(Path.GetFileName(file)));
+        Sh("mkfifo", dir.File(name));
+
+        var (info, _, infoErr) = Run("data", "info", "--data", dir.Path);
+        var (train, _, trainErr) = Run("train", "--epochs", "1", "--device", "cpu", "--data", dir.Path, "--out", dir.File("run"));
+        var (verify, verifyOut, _) = Run("data", "verify", "--data", dir.Path);
+
+        Assert.Equal((1, 1, 1), (info, train, verify));
+        foreach (var err in new[] { infoErr, trainErr })
+        {
+            Assert.Equal($"error: {dir.File(name)}: is a FIFO (named pipe), not a data file; pass the folder that holds the MNIST files", err.Trim());
+        }
+        Assert.Matches($@"{Regex.Escape(name)}\s+unreadable\s+is a FIFO \(named pipe\)", verifyOut);
+        Assert.False(Directory.Exists(dir.File("run")));
+        Assert.Equal("a FIFO (named pipe)", FileKind.NotRegularFile(dir.File(name)));
     }
 }
 

@@ -7,14 +7,20 @@ namespace Backprop.Tests.Cli.Runs;
 /// <summary>Whole runs on MNIST, as <c>backprop train</c> does them (an epoch takes well under a second on a CPU).</summary>
 public sealed class TrainRunTests
 {
-    private sealed class Recorder(Action<EpochResult>? onEpoch = null) : ITrainObserver
+    private sealed class Recorder(Action<EpochResult>? onEpoch = null, int readLossEvery = 0) : ITrainObserver
     {
         public TrainStart? Start { get; private set; }
         public List<EpochResult> Epochs { get; } = [];
         public int Batches { get; private set; }
+        public List<double> LossesRead { get; } = [];
 
         public void Started(TrainStart start) => Start = start;
-        public void Batch(BatchProgress progress) => Batches++;
+        public void Batch(BatchProgress progress)
+        {
+            Batches++;
+            if (readLossEvery > 0 && (progress.Batch + 1) % readLossEvery == 0) LossesRead.Add(progress.RunningLoss()); // as the live display does
+        }
+
         public void Epoch(EpochResult result)
         {
             Epochs.Add(result);
@@ -91,6 +97,27 @@ public sealed class TrainRunTests
         Assert.Single(outcome.History);
         Assert.Equal(good, File.ReadAllBytes(outcome.Folder.Checkpoint));
         Assert.Equal(goodMetrics, File.ReadAllText(outcome.Folder.Metrics));
+    }
+
+    [Fact]
+    public void A_NaN_seen_by_the_progress_read_stops_the_run_then_not_at_the_epochs_end()
+    {
+        using var dir = new TempDir();
+        TrainRun.Execute(Request(dir.Path, new TrainOverrides(Loss: LossKind.Mse, Epochs: 1)), new Recorder());
+        var good = File.ReadAllBytes(Path.Combine(dir.Path, "checkpoint.ckpt"));
+        var recorder = new Recorder(readLossEvery: 20);
+
+        var outcome = TrainRun.Execute(Request(dir.Path, new TrainOverrides(LearningRate: 1000, Epochs: 4), resume: Path.Combine(dir.Path, "checkpoint.ckpt")), recorder);
+
+        Assert.Equal(TrainStatus.Diverged, outcome.Status);
+        Assert.Equal(2, outcome.Failed!.Epoch);
+        Assert.False(double.IsFinite(outcome.Failed.TrainLoss));
+        Assert.False(double.IsFinite(recorder.LossesRead[^1]));
+        Assert.All(recorder.LossesRead[..^1], l => Assert.True(double.IsFinite(l)));
+        Assert.Equal(20 * recorder.LossesRead.Count, recorder.Batches); // stopped at the read that saw it
+        Assert.InRange(recorder.Batches, 1, 999); // an epoch has 1000
+        Assert.Single(outcome.History);
+        Assert.Equal(good, File.ReadAllBytes(outcome.Folder.Checkpoint));
     }
 
     [Fact]
