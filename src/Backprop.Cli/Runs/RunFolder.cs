@@ -72,6 +72,32 @@ internal sealed partial record RunFolder(string Path) : IDisposable
         return folder;
     }
 
+    /// <summary>
+    /// Removes the run folders under <paramref name="runs"/> that a killed run left with nothing in them but its lock, its
+    /// pid file and temporary files (a run killed with SIGKILL before its first epoch): only folders whose lock is free.
+    /// </summary>
+    public static void RemoveAbandoned(string runs)
+    {
+        if (!Directory.Exists(runs)) return;
+        foreach (var dir in Directory.EnumerateDirectories(runs))
+        {
+            try
+            {
+                var names = Directory.EnumerateFileSystemEntries(dir).Select(System.IO.Path.GetFileName).ToArray();
+                if (names.Length == 0 || !names.All(n => n is ".backprop.lock" or ".backprop.pid" || TempName().IsMatch(n!))) continue;
+                using var abandoned = new RunFolder(dir);
+                abandoned.Lock(); // throws while a live run holds it
+                abandoned._lock!.Dispose();
+                abandoned._lock = null;
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or RunFolderException)
+            {
+                // held by a live run, or not ours to remove: leave it
+            }
+        }
+    }
+
     private void Lock()
     {
         try

@@ -35,7 +35,9 @@ internal static class TrainRun
         ArgumentNullException.ThrowIfNull(observer);
         var resumed = request.Resume is null ? null : CheckpointFile.Load(request.Resume);
         var settings = resumed is null ? request.Overrides.ForNewRun() : request.Overrides.ForResume(resumed.Settings, resumed.Epochs);
-        using var folder = RunFolder.Prepare(request.OutDir ?? DefaultFolder(request, now ?? DateTime.Now));
+        var path = request.OutDir ?? DefaultFolder(request, now ?? DateTime.Now);
+        if (request.OutDir is null && request.Resume is null) RunFolder.RemoveAbandoned(Path.GetDirectoryName(path)!); // runs/ of killed runs
+        using var folder = RunFolder.Prepare(path);
         return Train(request, observer, resumed, settings, folder, cancel);
     }
 

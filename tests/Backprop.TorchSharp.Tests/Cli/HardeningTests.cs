@@ -243,4 +243,33 @@ public sealed class HardeningTests
         ms.Write(SHA256.HashData(ms.ToArray()));
         return ms.ToArray();
     }
+
+    // "Also": a run killed with SIGKILL before its first epoch leaves a folder holding only its lock and pid file; the
+    // next default run removes such folders, but never one a live run holds or one with results in it.
+    [Fact]
+    public void The_next_default_run_removes_the_folders_killed_runs_left_empty()
+    {
+        using var dir = new TempDir();
+        var runs = dir.File("runs");
+        string Folder(string name, params string[] files)
+        {
+            var f = Path.Combine(runs, name);
+            Directory.CreateDirectory(f);
+            foreach (var file in files) File.WriteAllText(Path.Combine(f, file), "x");
+            return f;
+        }
+        var abandoned = Folder("20261201-000001", ".backprop.lock", ".backprop.pid");
+        var withTemp = Folder("20261201-000002", ".backprop.lock", ".checkpoint.0123456789abcdef0123456789abcdef.ckpt");
+        var results = Folder("20261201-000003", ".backprop.lock", ".backprop.pid", "checkpoint.ckpt");
+        var empty = Folder("20261201-000004");
+        using var live = RunFolder.Prepare(Path.Combine(runs, "20261201-000005"));
+
+        RunFolder.RemoveAbandoned(runs);
+
+        Assert.False(Directory.Exists(abandoned));
+        Assert.False(Directory.Exists(withTemp));
+        Assert.True(File.Exists(Path.Combine(results, "checkpoint.ckpt")));
+        Assert.True(Directory.Exists(empty)); // not a run's leftovers: nothing says a run made it
+        Assert.True(File.Exists(live.LockFile));
+    }
 }
