@@ -15,8 +15,12 @@ internal static class PredictCommand
 
     public static Command Create(CliConsole io)
     {
-        var checkpoint = new Argument<string>("CHECKPOINT") { Description = "A checkpoint.ckpt written by backprop train, or a PyTorch state_dict of the lesson's model (.pt, .safetensors)" };
+        var checkpoint = Options.PathArgument("CHECKPOINT", "A checkpoint.ckpt written by backprop train, or a PyTorch state_dict of the lesson's model (.pt, .safetensors)");
         var images = new Argument<string[]>("IMAGE") { Description = "PNG or JPEG pictures of one digit each, any size, dark on light or light on dark", Arity = ArgumentArity.OneOrMore };
+        images.Validators.Add(r =>
+        {
+            if (r.Tokens.Any(t => string.IsNullOrWhiteSpace(t.Value))) r.AddError("IMAGE needs a path, got an empty one");
+        });
         var json = new Option<bool>("--json") { Description = "Print the predictions as JSON (one object per image) instead of lines" };
         var command = new Command("predict", "Classify your own pictures of digits: each is brought to MNIST's form (28x28, centred, scaled) and given the top three probabilities")
         {

@@ -40,6 +40,11 @@ public sealed class HardeningTests
     [InlineData("bench", "--json", "")]
     [InlineData("gradcheck", "--json", "  ")]
     [InlineData("data", "info", "--data", "")]
+    [InlineData("predict", "x.ckpt", "")]
+    [InlineData("predict", "", "digit.png")]
+    [InlineData("export", "", "--format", "pt")]
+    [InlineData("export", "x.ckpt", "--format", "pt", "--out", " ")]
+    [InlineData("bench", "--sweep", "--plot", "")]
     public void An_empty_path_is_a_usage_error(params string[] args)
     {
         var (code, _, err) = Run(args);
