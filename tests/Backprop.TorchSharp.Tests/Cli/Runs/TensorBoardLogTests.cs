@@ -20,14 +20,8 @@ public sealed class TensorBoardLogTests
     /// <summary>One Summary.Value of an Event: a scalar, or an image (its encoded bytes and stated size).</summary>
     private sealed record Value(string Tag, long Step, double WallTime, float Scalar, byte[]? Image, long Height, long Width);
 
-    private static TrainRequest Request(string outDir, int epochs, string? resume = null) => new()
-    {
-        Overrides = new TrainOverrides(Epochs: epochs),
-        DataDir = Repo.Data,
-        Device = "cpu",
-        OutDir = outDir,
-        Resume = resume,
-    };
+    private static TrainRequest Request(string outDir, int epochs, string? resume = null) =>
+        TrainRunTests.Request(outDir, new TrainOverrides(Epochs: epochs), resume);
 
     [Fact]
     public void A_run_and_its_resumption_log_every_metric_of_metrics_jsonl_the_running_loss_and_the_top_losses()

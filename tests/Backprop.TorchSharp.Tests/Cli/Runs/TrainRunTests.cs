@@ -28,7 +28,7 @@ public sealed class TrainRunTests
         }
     }
 
-    private static TrainRequest Request(string outDir, TrainOverrides? overrides = null, string? resume = null) => new()
+    internal static TrainRequest Request(string outDir, TrainOverrides? overrides = null, string? resume = null) => new()
     {
         Overrides = overrides ?? new TrainOverrides(),
         DataDir = Repo.Data,
