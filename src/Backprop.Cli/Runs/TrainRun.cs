@@ -138,7 +138,7 @@ internal static class TrainRun
         {
             var kept = epochs == 0 || !File.Exists(folder.Checkpoint)
                 ? "No checkpoint was kept."
-                : $"The last good checkpoint, {folder.Checkpoint}, is intact; free space or fix the folder, then continue with: backprop train --resume {folder.Checkpoint}";
+                : $"The last good checkpoint, {folder.Checkpoint}, is intact; free space or fix the folder, then continue with: {Invocation.Command("train", "--resume", folder.Checkpoint)}";
             throw RunFolderException.WriteFailed(file, e.Message, kept, e);
         }
     }

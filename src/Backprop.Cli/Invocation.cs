@@ -1,4 +1,4 @@
-namespace Backprop.Cli.Commands;
+namespace Backprop.Cli;
 
 /// <summary>
 /// How the user started this runner, to print commands they can paste back (the resume hint): <c>backprop</c> when it runs
