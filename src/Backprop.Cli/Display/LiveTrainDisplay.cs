@@ -17,6 +17,7 @@ internal sealed class LiveTrainDisplay : ITrainObserver
     private IRenderable _header = new Text("");
     private Table _table = EpochTable.Create(0);
     private IRenderable? _progress;
+    private (int Epoch, int Batch, int Count)? _last; // the last batch seen, for the line that ends a cut-short epoch
     private int _total;
     private long _batchesDone;
 
@@ -27,8 +28,10 @@ internal sealed class LiveTrainDisplay : ITrainObserver
     }
 
     /// <summary>Runs <paramref name="train"/> under a live display on <paramref name="console"/>; a cancelled <paramref name="cancel"/> shows as "stopping".</summary>
-    public static TrainOutcome Run(IAnsiConsole console, Func<ITrainObserver, TrainOutcome> train, CancellationToken cancel) =>
-        console.Live(new Text("loading MNIST ...")).AutoClear(false).Start(ctx =>
+    public static TrainOutcome Run(IAnsiConsole console, Func<ITrainObserver, TrainOutcome> train, CancellationToken cancel)
+    {
+        using var echo = ControlEcho.Suppress(); // no "^C" printed into the last frame
+        return console.Live(new Text("loading MNIST ...")).AutoClear(false).Start(ctx =>
         {
             var display = new LiveTrainDisplay(ctx, cancel);
             try
@@ -40,6 +43,7 @@ internal sealed class LiveTrainDisplay : ITrainObserver
                 display.Close();
             }
         });
+    }
 
     public void Started(TrainStart start)
     {
@@ -53,6 +57,7 @@ internal sealed class LiveTrainDisplay : ITrainObserver
     public void Batch(BatchProgress p)
     {
         _batchesDone++;
+        _last = (p.Epoch, p.Batch + 1, p.BatchCount);
         if (_frameClock.Elapsed < Frame && p.Batch + 1 < p.BatchCount) return;
         _frameClock.Restart();
         var done = (p.Batch + 1) / (double)p.BatchCount;
@@ -68,17 +73,18 @@ internal sealed class LiveTrainDisplay : ITrainObserver
     public void Epoch(EpochResult r)
     {
         _table.AddRow(EpochTable.Row(r, _total));
-        _progress = null;
+        (_progress, _last) = (null, null);
         Render();
     }
 
     /// <summary>m:ss, or h:mm:ss from an hour.</summary>
     public static string Clock(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t:mm\\:ss}" : $"{(int)t.TotalMinutes}:{t:ss}";
 
-    // The last frame holds no progress line: an interrupted epoch leaves no stale bar behind.
+    // An epoch cut short (Ctrl+C, an error) ends as one plain line in place of its bar: no stale bar, no blank gap.
     private void Close()
     {
-        _progress = null;
+        if (_progress is not null && _last is var (epoch, batch, count))
+            _progress = new Markup($"[yellow]epoch {epoch}/{_total} stopped after batch {batch} of {count}; it is not in the checkpoint[/]");
         Render();
     }
 
