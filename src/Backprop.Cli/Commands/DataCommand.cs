@@ -53,12 +53,38 @@ internal static class DataCommand
 
     private static async Task<int> Download(CliConsole io, string dir, CancellationToken cancel)
     {
-        var progress = new Progress<DownloadProgress>(p => io.Error.Write($"\r{p.BytesDone / 1e6,6:F1} of {p.TotalBytes / 1e6:F1} MB"));
+        var progress = new ProgressLine(io.Error);
         using var graceful = StopSignal.Graceful();
-        var result = await MnistDownload.DownloadAsync(dir, progress, cancel).ConfigureAwait(false);
+        using var echo = ControlEcho.Suppress(); // no "^C" over the progress line
+        DownloadResult result;
+        try
+        {
+            result = await MnistDownload.DownloadAsync(dir, progress, cancel).ConfigureAwait(false);
+        }
+        finally
+        {
+            progress.End();
+        }
         io.Out.WriteLine(result.Downloaded
             ? $"downloaded {result.Path} ({result.Size:N0} bytes, SHA-256 {result.Sha256})"
             : $"{result.Path} is already there and checks out");
         return ExitCodes.Ok;
+    }
+
+    // Reported on the downloading thread (unlike Progress<T>, which posts), so that End's newline comes after the last figure.
+    private sealed class ProgressLine(TextWriter error) : IProgress<DownloadProgress>
+    {
+        private bool _shown;
+
+        public void Report(DownloadProgress p)
+        {
+            error.Write($"\r{p.BytesDone / 1e6,6:F1} of {p.TotalBytes / 1e6:F1} MB");
+            _shown = true;
+        }
+
+        public void End()
+        {
+            if (_shown) error.WriteLine(); // what follows starts on a line of its own
+        }
     }
 }
