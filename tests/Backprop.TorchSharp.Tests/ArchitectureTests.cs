@@ -37,6 +37,14 @@ public sealed partial class ArchitectureTests
         Assert.DoesNotContain("Backprop.Scratch", Uses.GetValueOrDefault("Backprop.Data", []));
     }
 
+    [Fact]
+    public void The_charts_use_nothing_else_of_the_runner_nor_the_library()
+    {
+        Assert.Empty(Uses["Backprop.Cli.Charts"]);
+        Assert.Contains("Backprop.Cli.Charts", Uses["Backprop.Cli.Runs"]);
+        Assert.Contains("Backprop.Cli.Charts", Uses["Backprop.Cli.Bench"]);
+    }
+
     private static List<string>? FindCycle()
     {
         var state = new Dictionary<string, int>(); // 1 on the path, 2 done

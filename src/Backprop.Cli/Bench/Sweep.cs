@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Backprop.Data;
-using ScottPlot;
+using Backprop.Cli.Charts;
 using static TorchSharp.torch;
 
 namespace Backprop.Cli.Bench;
@@ -145,43 +145,37 @@ internal sealed record SweepReport(int Samples, int Rounds, int Processors, IRea
     /// <summary>Two panels against hidden size (log): seconds per 50,000-image epoch, and the multiple of the compute bound; a line per batch size and thread count.</summary>
     public void SavePlot(string path)
     {
-        var multiplot = new Multiplot();
-        multiplot.AddPlots(2);
-        multiplot.Layout = new ScottPlot.MultiplotLayouts.Columns();
-        var (time, bound) = (multiplot.GetPlot(0), multiplot.GetPlot(1));
-        var palette = new ScottPlot.Palettes.Category10();
+        var c = CultureInfo.InvariantCulture;
+        var hidden = Cells.Select(x => x.Hidden).Distinct().Order().ToArray();
+        List<(double, string)> xTicks = [.. hidden.Select(h => ((double)h, h.ToString(c)))];
+        var time = new Chart
+        {
+            Title = "Final stage, seconds per epoch", XLabel = "hidden units (log)", YLabel = "seconds per 50,000-image epoch (log)",
+            XScale = Scale.Log, YScale = Scale.Log, XTicks = xTicks, Legend = LegendPlace.LowerRight,
+            YTicks = [.. Enumerable.Range(-2, 5).Select(e => (Math.Pow(10, e), Math.Pow(10, e).ToString("0.##", c)))],
+        };
+        double[] multiples = [1, 2, 5, 10, 20, 50, 100, 200, 500];
+        var bound = new Chart
+        {
+            Title = "Multiple of the compute bound", XLabel = "hidden units (log)", YLabel = "x compute bound (log; 1 = sgemm rate)",
+            XScale = Scale.Log, YScale = Scale.Log, XTicks = xTicks, Legend = LegendPlace.UpperRight,
+            YTicks = [.. multiples.Select(m => (m, m.ToString(c)))],
+        };
+        // A colour per batch size (matplotlib's tab10), solid for 1 thread, dashed for more.
+        int[] palette = [0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf];
         var sizes = Cells.Select(x => x.BatchSize).Distinct().Order().ToList();
         foreach (var g in Cells.GroupBy(x => (x.BatchSize, x.Threads)).OrderBy(g => g.Key))
         {
             var row = g.OrderBy(x => x.Hidden).ToArray();
-            var xs = row.Select(x => Math.Log10(x.Hidden)).ToArray();
-            var color = palette.GetColor(sizes.IndexOf(g.Key.BatchSize));
+            double[] xs = [.. row.Select(x => (double)x.Hidden)];
+            var color = Rgba.Hex(palette[sizes.IndexOf(g.Key.BatchSize) % palette.Length]);
             var label = $"bs {g.Key.BatchSize}, {g.Key.Threads} thr";
-            foreach (var (plot, ys) in new[] { (time, row.Select(x => Math.Log10(x.SecondsPer50k)).ToArray()), (bound, row.Select(x => Math.Log10(x.TimesComputeBound)).ToArray()) })
-            {
-                var s = plot.Add.Scatter(xs, ys, color);
-                s.LegendText = label;
-                s.LineWidth = 2;
-                s.LinePattern = g.Key.Threads == 1 ? LinePattern.Solid : LinePattern.Dashed;
-            }
+            time.Series.Add(new Series(label, xs, [.. row.Select(x => x.SecondsPer50k)], color, Marker: 2.5, Dashed: g.Key.Threads != 1));
+            bound.Series.Add(new Series(label, xs, [.. row.Select(x => x.TimesComputeBound)], color, Marker: 2.5, Dashed: g.Key.Threads != 1));
         }
-        var hidden = Cells.Select(x => x.Hidden).Distinct().Order().ToArray();
-        foreach (var plot in new[] { time, bound })
-        {
-            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-                [.. hidden.Select(h => Math.Log10(h))], [.. hidden.Select(h => h.ToString(CultureInfo.InvariantCulture))]);
-            plot.XLabel("hidden units (log)");
-        }
-        time.YLabel("seconds per 50,000-image epoch (log)");
-        var decades = Enumerable.Range(-2, 5).Select(e => (double)e).ToArray();
-        time.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(decades, [.. decades.Select(e => Math.Pow(10, e).ToString("0.##", CultureInfo.InvariantCulture))]);
-        time.Title("Final stage, seconds per epoch");
-        double[] multiples = [1, 2, 5, 10, 20, 50, 100, 200, 500];
-        bound.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            [.. multiples.Select(Math.Log10)], [.. multiples.Select(m => m.ToString(CultureInfo.InvariantCulture))]);
-        bound.YLabel("x compute bound (log; 1 = sgemm rate)");
-        bound.Title("Multiple of the compute bound");
-        bound.ShowLegend(Alignment.UpperRight);
-        multiplot.SavePng(path, 1200, 520);
+        var canvas = new Canvas(1200, 520, Rgba.White);
+        time.Render(canvas, 0, 0, 600, 520);
+        bound.Render(canvas, 600, 0, 600, 520);
+        canvas.SavePng(path);
     }
 }

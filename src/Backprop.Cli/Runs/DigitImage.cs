@@ -1,4 +1,4 @@
-using SkiaSharp;
+using StbImageSharp;
 
 namespace Backprop.Cli.Runs;
 
@@ -12,24 +12,40 @@ internal static class DigitImage
 {
     private const int Side = 28, Fit = 20;
 
-    /// <summary>Reads the PNG, JPEG (or any format Skia decodes) <paramref name="path"/> and returns its (784) MNIST pixels.</summary>
+    /// <summary>Reads the PNG or JPEG (or BMP, GIF, TGA: what StbImageSharp decodes) <paramref name="path"/> and returns its (784) MNIST pixels.</summary>
     /// <exception cref="DigitImageException">The file is missing, unreadable, not an image, or holds no digit.</exception>
     public static float[] Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        SKBitmap? bitmap;
+        byte[] bytes;
         try
         {
             if (Directory.Exists(path)) throw new DigitImageException(path, "is a folder, not an image");
-            using var data = SKData.Create(path) ?? throw new DigitImageException(path, File.Exists(path) ? "cannot be read" : "does not exist");
-            bitmap = data.Size == 0 ? null : SKBitmap.Decode(data);
+            if (!File.Exists(path)) throw new DigitImageException(path, "does not exist");
+            bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new DigitImageException(path, $"cannot be read ({e.Message.TrimEnd('.')})", e);
         }
-        if (bitmap is null) throw new DigitImageException(path, "is not an image Skia can decode (PNG or JPEG expected)");
-        using (bitmap) return FromGray(path, Gray(bitmap), bitmap.Width, bitmap.Height);
+        var image = bytes.Length == 0 ? null : Decode(bytes);
+        if (image is null) throw new DigitImageException(path, "is not an image StbImageSharp can decode (PNG or JPEG expected)");
+        return FromGray(path, Gray(image.Data), image.Width, image.Height);
+    }
+
+    // StbImageSharp reports a file it cannot decode (unknown format, truncated, corrupt) by throwing: any exception means "not an image".
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031", Justification = "every decoder failure is the same answer to the user")]
+    private static ImageResult? Decode(byte[] bytes)
+    {
+        try
+        {
+            var image = ImageResult.FromMemory(bytes, ColorComponents.RedGreenBlueAlpha);
+            return image.Width > 0 && image.Height > 0 && image.Data.Length == image.Width * image.Height * 4 ? image : null;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
     }
 
     /// <summary>MNIST's form of a grayscale picture (<paramref name="gray"/>: bytes, row-major, <paramref name="w"/> × <paramref name="h"/>).</summary>
@@ -98,16 +114,15 @@ internal static class DigitImage
         return spans;
     }
 
-    // Luminance (ITU-R 601), transparent pixels over white.
-    private static byte[] Gray(SKBitmap bitmap)
+    // Luminance (ITU-R 601), transparent pixels over white; rgba: 4 bytes a pixel, not premultiplied.
+    private static byte[] Gray(byte[] rgba)
     {
-        var colors = bitmap.Pixels;
-        var gray = new byte[colors.Length];
-        for (var i = 0; i < colors.Length; i++)
+        var gray = new byte[rgba.Length / 4];
+        for (var i = 0; i < gray.Length; i++)
         {
-            var c = colors[i];
-            var lum = 0.299 * c.Red + 0.587 * c.Green + 0.114 * c.Blue;
-            gray[i] = (byte)Math.Round((lum * c.Alpha + 255.0 * (255 - c.Alpha)) / 255);
+            var (r, g, b, a) = (rgba[4 * i], rgba[4 * i + 1], rgba[4 * i + 2], rgba[4 * i + 3]);
+            var lum = 0.299 * r + 0.587 * g + 0.114 * b;
+            gray[i] = (byte)Math.Round((lum * a + 255.0 * (255 - a)) / 255);
         }
         return gray;
     }

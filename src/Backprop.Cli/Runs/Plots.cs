@@ -1,7 +1,6 @@
 using System.Globalization;
 using Backprop.Training;
-using ScottPlot;
-using SkiaSharp;
+using Backprop.Cli.Charts;
 
 namespace Backprop.Cli.Runs;
 
@@ -16,44 +15,23 @@ internal static class TrainingCurves
         if (history.Count == 0) throw new ArgumentException("no epochs to plot", nameof(history));
         double[] epochs = [.. history.Select(r => (double)r.Epoch)];
 
-        var multiplot = new Multiplot();
-        multiplot.AddPlots(2);
-        multiplot.Layout = new ScottPlot.MultiplotLayouts.Rows();
-
-        var loss = multiplot.GetPlot(0);
-        Line(loss, epochs, [.. history.Select(r => r.TrainLoss)], "train loss", Colors.SteelBlue);
-        Line(loss, epochs, [.. history.Select(r => r.ValidLoss)], "valid loss", Colors.OrangeRed);
-        loss.Title("Loss");
-        loss.XLabel("epoch");
-        loss.YLabel("loss");
-        loss.ShowLegend(Alignment.UpperRight);
-
-        var acc = multiplot.GetPlot(1);
-        Line(acc, epochs, [.. history.Select(r => r.ValidAccuracy)], "valid accuracy", Colors.SeaGreen);
-        acc.Title("Validation accuracy");
-        acc.XLabel("epoch");
-        acc.YLabel("accuracy");
-
         // Epochs count from 1: ticks only at epochs that exist, never at 0.
         var every = (int)Math.Max(1, Math.Ceiling(epochs.Length / 10.0));
-        double[] ticks = [.. epochs.Where((_, i) => i % every == 0)];
-        foreach (var p in new[] { loss, acc })
-        {
-            p.Axes.Bottom.SetTicks(ticks, [.. ticks.Select(t => t.ToString(CultureInfo.InvariantCulture))]);
-            p.Axes.SetLimitsX(epochs[0] - 0.25, epochs[^1] + 0.25);
-        }
-        multiplot.SavePng(path, width, height);
+        List<(double, string)> ticks = [.. epochs.Where((_, i) => i % every == 0).Select(e => (e, e.ToString(CultureInfo.InvariantCulture)))];
+        var limits = (epochs[0] - 0.25, epochs[^1] + 0.25);
+        var loss = new Chart { Title = "Loss", XLabel = "epoch", YLabel = "loss", XLimits = limits, XTicks = ticks, Legend = LegendPlace.UpperRight };
+        loss.Series.Add(Line(epochs, [.. history.Select(r => r.TrainLoss)], "train loss", Rgba.SteelBlue));
+        loss.Series.Add(Line(epochs, [.. history.Select(r => r.ValidLoss)], "valid loss", Rgba.OrangeRed));
+        var acc = new Chart { Title = "Validation accuracy", XLabel = "epoch", YLabel = "accuracy", XLimits = limits, XTicks = ticks, Legend = LegendPlace.LowerRight };
+        acc.Series.Add(Line(epochs, [.. history.Select(r => r.ValidAccuracy)], "valid accuracy", Rgba.SeaGreen));
+
+        var canvas = new Canvas(width, height, Rgba.White);
+        loss.Render(canvas, 0, 0, width, height / 2);
+        acc.Render(canvas, 0, height / 2, width, height - height / 2);
+        canvas.SavePng(path);
     }
 
-    private static void Line(Plot plot, double[] xs, double[] ys, string label, Color color)
-    {
-        var finite = xs.Zip(ys).Where(p => double.IsFinite(p.Second)).ToArray();
-        if (finite.Length == 0) return;
-        var s = plot.Add.Scatter(finite.Select(p => p.First).ToArray(), finite.Select(p => p.Second).ToArray(), color);
-        s.LegendText = label;
-        s.LineWidth = 2;
-        s.MarkerSize = 6;
-    }
+    private static Series Line(double[] xs, double[] ys, string label, Rgba color) => new(label, xs, ys, color, Width: 2, Marker: 3);
 }
 
 /// <summary>
@@ -82,51 +60,23 @@ internal static class TopLossesPlot
         var cols = Math.Min(columns, digits.Count);
         var rows = (digits.Count + cols - 1) / cols;
 
-        var multiplot = new Multiplot();
-        multiplot.AddPlots(digits.Count);
-        multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rows, cols);
+        var (width, height) = (cols * cell, TitleHeight + rows * (cell + 10));
+        var canvas = new Canvas(width, height, Rgba.White);
+        canvas.Text(Fonts.Bold, 13, $"{title}   (prediction/actual / loss / probability)", 8, TitleHeight / 2.0, Rgba.Black, alignY: 0.5);
+        var side = cell - 22; // each cell (cell × cell + 10): its title line, 26 pixels, then the digit in a frame
         for (var i = 0; i < digits.Count; i++)
         {
             var d = digits[i];
             if (d.Pixels.Length != 28 * 28) throw new ArgumentException($"digit {i} has {d.Pixels.Length} pixels, not 784", nameof(digits));
-            var plot = multiplot.GetPlot(i);
-            var hm = plot.Add.Heatmap(Image(d.Pixels));
-            hm.Colormap = new ScottPlot.Colormaps.GrayscaleReversed();
-            hm.ManualRange = new ScottPlot.Range(0, 1);
-            plot.Title(string.Create(CultureInfo.InvariantCulture, $"{d.Predicted}/{d.Actual} / {d.Loss:F2} / {d.Probability:F2}"), size: 12);
-            plot.Axes.Title.Label.ForeColor = d.Predicted == d.Actual ? Colors.DarkGreen : Colors.DarkRed;
-            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.EmptyTickGenerator();
-            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.EmptyTickGenerator();
-            plot.HideGrid();
-            plot.Axes.Margins(0, 0);
+            var (x, y) = (i % cols * cell, TitleHeight + i / cols * (cell + 10));
+            var label = string.Create(CultureInfo.InvariantCulture, $"{d.Predicted}/{d.Actual} / {d.Loss:F2} / {d.Probability:F2}");
+            canvas.Text(Fonts.Bold, 11.5, label, x + cell / 2.0, y + 3, d.Predicted == d.Actual ? Rgba.DarkGreen : Rgba.DarkRed, alignX: 0.5);
+            var (ix, iy) = (x + (cell - side) / 2, y + 26);
+            // Gray reversed, 0 white and 1 black, as fastai shows MNIST.
+            canvas.DrawImage([.. d.Pixels.Select(v => { var g = (byte)Math.Round(255 * (1 - Math.Clamp(v, 0, 1))); return new Rgba(g, g, g); })], 28, 28, ix, iy, side, side);
+            canvas.StrokeRect(ix - 1, iy - 1, side + 2, side + 2, Rgba.Black);
         }
-
-        // ScottPlot's multiplot has no figure title: draw one in a band above the grid.
-        var (width, height) = (cols * cell, TitleHeight + rows * (cell + 10));
-        using var surface = SKSurface.Create(new SKImageInfo(width, height));
-        surface.Canvas.Clear(SKColors.White);
-        surface.Canvas.Save();
-        surface.Canvas.Translate(0, TitleHeight); // the multiplot draws from the canvas's origin, whatever rectangle it is given
-        multiplot.Render(surface.Canvas, new PixelRect(0, width, height - TitleHeight, 0));
-        surface.Canvas.Restore();
-        using (var band = new SKPaint { Color = SKColors.White })
-            surface.Canvas.DrawRect(0, 0, width, TitleHeight, band);
-        using (var font = new SKFont(Fonts.GetTypeface(Fonts.Default, bold: true, italic: false), 13))
-        using (var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true })
-            surface.Canvas.DrawText($"{title}   (prediction/actual / loss / probability)", 8, TitleHeight - 12, font, ink);
-        using var image = surface.Snapshot();
-        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
-        using var file = File.Create(path);
-        png.SaveTo(file);
-    }
-
-    private static double[,] Image(float[] pixels)
-    {
-        var img = new double[28, 28];
-        for (var r = 0; r < 28; r++)
-            for (var c = 0; c < 28; c++)
-                img[r, c] = pixels[r * 28 + c];
-        return img;
+        canvas.SavePng(path);
     }
 }
 
@@ -144,27 +94,30 @@ internal static class ConfusionMatrixPlot
             for (var p = 0; p < n; p++)
                 shade[a, p] = matrix.Support(a) == 0 ? 0 : Math.Sqrt((double)matrix[a, p] / matrix.Support(a));
 
-        var plot = new Plot();
-        var hm = plot.Add.Heatmap(shade);
-        hm.Colormap = new ScottPlot.Colormaps.Blues().Reversed();
-        hm.ManualRange = new ScottPlot.Range(0, 1);
+        var ticks = Enumerable.Range(0, n).ToArray();
+        var chart = new Chart
+        {
+            Title = title, XLabel = "predicted", YLabel = "true", Grid = false,
+            XLimits = (-0.5, n - 0.5), YLimits = (-0.5, n - 0.5),
+            XTicks = [.. ticks.Select(i => ((double)i, i.ToString(CultureInfo.InvariantCulture)))],
+            YTicks = [.. ticks.Select(i => ((double)(n - 1 - i), i.ToString(CultureInfo.InvariantCulture)))],
+        };
         for (var a = 0; a < n; a++)
             for (var p = 0; p < n; p++)
-            {
-                var text = plot.Add.Text(matrix[a, p].ToString(System.Globalization.CultureInfo.InvariantCulture), p, n - 1 - a);
-                text.LabelAlignment = Alignment.MiddleCenter;
-                text.LabelFontSize = 12;
-                text.LabelFontColor = shade[a, p] > 0.6 ? Colors.White : Colors.Black;
-            }
+                chart.Cells.Add(new Cell(p, n - 1 - a, Blues(shade[a, p]), matrix[a, p].ToString(CultureInfo.InvariantCulture), shade[a, p] > 0.6 ? Rgba.White : Rgba.Black));
+        var canvas = new Canvas(size, size, Rgba.White);
+        chart.Render(canvas, 0, 0, size, size);
+        canvas.SavePng(path);
+    }
 
-        var ticks = Enumerable.Range(0, n).ToArray();
-        plot.Axes.Bottom.SetTicks([.. ticks.Select(i => (double)i)], [.. ticks.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
-        plot.Axes.Left.SetTicks([.. ticks.Select(i => (double)(n - 1 - i))], [.. ticks.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
-        plot.XLabel("predicted");
-        plot.YLabel("true");
-        plot.Title(title);
-        plot.HideGrid();
-        plot.Axes.SetLimits(-0.5, n - 0.5, -0.5, n - 0.5);
-        plot.SavePng(path, size, size);
+    // ColorBrewer's nine-class Blues, from near white (0) to dark blue (1), interpolated between its steps.
+    private static readonly Rgba[] BlueSteps = [.. new[] { 0xf7fbff, 0xdeebf7, 0xc6dbef, 0x9ecae1, 0x6baed6, 0x4292c6, 0x2171b5, 0x08519c, 0x08306b }.Select(Rgba.Hex)];
+
+    internal static Rgba Blues(double t)
+    {
+        var at = Math.Clamp(t, 0, 1) * (BlueSteps.Length - 1);
+        var (i, f) = ((int)Math.Min(Math.Floor(at), BlueSteps.Length - 2), at - Math.Min(Math.Floor(at), BlueSteps.Length - 2));
+        byte Mix(byte a, byte b) => (byte)Math.Round(a + (b - a) * f);
+        return new Rgba(Mix(BlueSteps[i].R, BlueSteps[i + 1].R), Mix(BlueSteps[i].G, BlueSteps[i + 1].G), Mix(BlueSteps[i].B, BlueSteps[i + 1].B));
     }
 }

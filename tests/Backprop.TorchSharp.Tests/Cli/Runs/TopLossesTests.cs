@@ -1,7 +1,7 @@
 using Backprop.Cli.Runs;
 using Backprop.Data;
 using Backprop.Training;
-using SkiaSharp;
+using StbImageSharp;
 using static TorchSharp.torch;
 
 namespace Backprop.Tests.Cli.Runs;
@@ -47,15 +47,20 @@ public sealed class TopLossesTests
 
         TopLossesPlot.Save(digits, dir.File("top.png"), "top losses after epoch 5: 784-50-10", columns: 4, cell: 100);
 
-        using var png = SKBitmap.Decode(dir.File("top.png"));
+        var png = ImageResult.FromMemory(File.ReadAllBytes(dir.File("top.png")), ColorComponents.RedGreenBlue);
         Assert.Equal(4 * 100, png.Width);
         Assert.Equal(TopLossesPlot.TitleHeight + 3 * 110, png.Height);
         // Ink: some pixels are near black (the strokes and the title), most are near white (the background).
-        var pixels = png.Pixels;
-        Assert.Contains(pixels, p => p.Red < 40 && p.Green < 40 && p.Blue < 40);
-        Assert.True(pixels.Count(p => p.Red > 230 && p.Green > 230 && p.Blue > 230) > pixels.Length / 2);
-        var band = Enumerable.Range(0, TopLossesPlot.TitleHeight).SelectMany(y => Enumerable.Range(0, png.Width).Select(x => png.GetPixel(x, y)));
-        Assert.Contains(band, p => p.Red < 100); // the title is drawn
+        var pixels = png.Data.Chunk(3).ToList();
+        Assert.Contains(pixels, p => p[0] < 40 && p[1] < 40 && p[2] < 40);
+        Assert.True(pixels.Count(p => p[0] > 230 && p[1] > 230 && p[2] > 230) > pixels.Count / 2);
+        var band = pixels.Take(TopLossesPlot.TitleHeight * png.Width);
+        Assert.Contains(band, p => p[0] < 100); // the title is drawn
+        // The first digit's title, above its image: dark green if the prediction is right, dark red if not.
+        var title = pixels.Skip(TopLossesPlot.TitleHeight * png.Width).Take(20 * png.Width).Where((_, k) => k % png.Width < 100).ToList();
+        var right = digits[0].Predicted == digits[0].Actual;
+        Assert.Contains(title, p => right ? p[1] > 60 && p[0] < 30 && p[2] < 30 : p[0] > 90 && p[1] < 30 && p[2] < 30);
+        Assert.DoesNotContain(title, p => right ? p[0] > 90 && p[1] < 30 && p[2] < 30 : p[1] > 60 && p[0] < 30 && p[2] < 30);
     }
 
     [Fact]
