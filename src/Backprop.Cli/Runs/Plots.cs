@@ -62,7 +62,9 @@ internal static class TopLossesPlot
 
         var (width, height) = (cols * cell, TitleHeight + rows * (cell + 10));
         var canvas = new Canvas(width, height, Rgba.White);
-        canvas.Text(Fonts.Bold, 13, $"{title}   (prediction/actual / loss / probability)", 8, TitleHeight / 2.0, Rgba.Black, alignY: 0.5);
+        var heading = $"{title}   (prediction/actual / loss / probability)";
+        var size = Math.Min(13, 13 * (width - 16) / Canvas.TextWidth(Fonts.Bold, 13, heading)); // a narrow grid shrinks the title rather than cutting it
+        canvas.Text(Fonts.Bold, size, heading, 8, TitleHeight / 2.0, Rgba.Black, alignY: 0.5);
         var side = cell - 22; // each cell (cell × cell + 10): its title line, 26 pixels, then the digit in a frame
         for (var i = 0; i < digits.Count; i++)
         {
