@@ -4,8 +4,10 @@ using Backprop.Cli;
 using Backprop.Cli.Runs;
 using Backprop.Data;
 using Backprop.Training;
+#if ONNX_RUNTIME
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+#endif
 using static TorchSharp.torch;
 
 namespace Backprop.Tests.Cli.Runs;
@@ -82,7 +84,10 @@ public sealed class ExportedModel : IDisposable
     }
 }
 
-/// <summary><c>backprop export</c>'s three formats read back in .NET: our own readers, the safetensors specification, ONNX Runtime.</summary>
+/// <summary>
+/// <c>backprop export</c>'s three formats read back in .NET: our own readers, the safetensors specification, the test
+/// suite's own ONNX interpreter and (with <c>-p:OnnxRuntime=true</c>) ONNX Runtime.
+/// </summary>
 public sealed class ExportTests(ExportedModel model) : IClassFixture<ExportedModel>
 {
     [Fact]
@@ -124,8 +129,21 @@ public sealed class ExportTests(ExportedModel model) : IClassFixture<ExportedMod
     }
 
     [Fact]
+    public void The_test_suite_s_ONNX_interpreter_gives_our_test_predictions_and_logits_from_the_file_s_own_weights()
+    {
+        var onnx = OnnxInterpreter.Load(model.Onnx);
+        Assert.Equal(("input", "logits"), (onnx.InputName, onnx.OutputName));
+
+        var logits = onnx.Run(new OnnxInterpreter.Value([model.Targets.Length, 784], model.TestImages));
+
+        Assert.Equal([model.Targets.Length, 10], logits.Shape);
+        model.AssertSameLogits(logits.Data, "the ONNX interpreter");
+    }
+
+    [OnnxRuntimeFact]
     public void Onnx_Runtime_gives_our_test_predictions_and_logits()
     {
+#if ONNX_RUNTIME
         using var session = new InferenceSession(model.Onnx);
         var input = Assert.Single(session.InputMetadata);
         Assert.Equal("input", input.Key);
@@ -138,6 +156,7 @@ public sealed class ExportTests(ExportedModel model) : IClassFixture<ExportedMod
         var logits = results.Single().AsTensor<float>();
         Assert.Equal([model.Targets.Length, 10], logits.Dimensions.ToArray());
         model.AssertSameLogits([.. logits], "ONNX Runtime");
+#endif
     }
 
     [Fact]
