@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using Backprop.Data;
 using StbImageSharp;
 
 namespace Backprop.Cli.Runs;
@@ -22,15 +24,46 @@ internal static class DigitImage
         {
             if (Directory.Exists(path)) throw new DigitImageException(path, "is a folder, not an image");
             if (!File.Exists(path)) throw new DigitImageException(path, "does not exist");
+            if (FileKind.NotRegularFile(path) is { } kind) throw new DigitImageException(path, $"is {kind}, not an image file"); // /dev/zero would never end
+            var length = new FileInfo(path).Length;
+            if (length > MaxFileBytes)
+                throw new DigitImageException(path, $"is {length / 1e6:F0} MB, more than the {MaxFileBytes / 1_000_000} MB a picture of one digit can be: crop or scale it down");
             bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new DigitImageException(path, $"cannot be read ({e.Message.TrimEnd('.')})", e);
         }
+        // The header's size first: a small file can claim a huge picture (a decompression bomb) and decode to gigabytes.
+        if (Info(bytes) is { } info && info.Width * info.Height > MaxPixels)
+            throw new DigitImageException(path, $"is {info.Width} × {info.Height} pixels, more than the {MaxPixels / 1_000_000} megapixels predict reads: crop or scale it down");
         var image = bytes.Length == 0 ? null : Decode(bytes);
         if (image is null) throw new DigitImageException(path, "is not an image StbImageSharp can decode (PNG or JPEG expected)");
         return FromGray(path, Gray(image.Data), image.Width, image.Height);
+    }
+
+    /// <summary>The largest picture file predict reads (a phone photo is a few MB).</summary>
+    public const long MaxFileBytes = 64_000_000;
+
+    /// <summary>The most pixels predict decodes (a 48-megapixel photo at 4 bytes a pixel is 192 MB of memory).</summary>
+    public const long MaxPixels = 50_000_000;
+
+    // StbImageSharp's header reader; for a PNG too large for it to describe, the IHDR chunk's own width and height.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031", Justification = "a header StbImageSharp cannot read is left to Decode to refuse")]
+    private static (long Width, long Height)? Info(byte[] bytes)
+    {
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            if (ImageInfo.FromStream(stream) is { } info) return (info.Width, info.Height);
+        }
+        catch (Exception)
+        {
+        }
+        ReadOnlySpan<byte> png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R'];
+        return bytes.AsSpan().StartsWith(png) && bytes.Length >= 24
+            ? (BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(16)), BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(20)))
+            : null;
     }
 
     // StbImageSharp reports a file it cannot decode (unknown format, truncated, corrupt) by throwing: any exception means "not an image".

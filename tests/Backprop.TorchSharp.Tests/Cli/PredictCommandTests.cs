@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text.Json;
 using Backprop.Cli;
 using Backprop.Cli.Charts;
@@ -153,5 +154,25 @@ public sealed class PredictCommandTests(PredictFixture f) : IClassFixture<Predic
         Assert.DoesNotContain(good, err);
         Assert.Contains("holds no digit", err);
         Assert.Contains("does not exist", err);
+    }
+
+    [Fact]
+    public void A_picture_too_large_to_decode_and_files_that_never_end_are_refused_before_they_are_read()
+    {
+        // A real 8 × 8 PNG whose header then claims 30000 × 30000: 3.6 GB decoded, from a file of a few hundred bytes.
+        var bomb = f.Dir.File("bomb.png");
+        var png = Png.Encode(8, 8, new byte[8 * 8 * 4]);
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(16), 30_000); // IHDR data starts at 16: width, then height
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(20), 30_000);
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc32.Iso.Of(png.AsSpan(12, 17))); // the CRC of "IHDR" + its 13 bytes
+        File.WriteAllBytes(bomb, png);
+        string[] endless = OperatingSystem.IsLinux() ? ["/dev/zero"] : [];
+
+        var (code, stdout, err) = BackpropAppTests.Run(["predict", f.Checkpoint, bomb, .. endless]);
+
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Equal("", stdout);
+        Assert.Contains($"error: {bomb} is 30000 × 30000 pixels, more than the 50 megapixels predict reads", err);
+        if (OperatingSystem.IsLinux()) Assert.Contains("error: /dev/zero is a character device, not an image file", err);
     }
 }
