@@ -161,7 +161,7 @@ internal sealed class Chart
     }
 
     /// <summary>
-    /// Linear: about six ticks a round step apart (1, 2 or 5 × a power of ten), labelled with the step's decimals.
+    /// Linear: about six ticks a round step apart (1, 2 or 5 × a power of ten), labelled with the step's decimals (in e-notation when the step is 10⁵ or more, or under 10⁻⁴).
     /// Log: the powers of ten in range, and their 2× and 5× where fewer than three powers fit.
     /// </summary>
     internal static List<(double Value, string Label)> NiceTicks((double Min, double Max) r, Scale scale)
@@ -175,13 +175,15 @@ internal sealed class Chart
         }
         var raw = (r.Max - r.Min) / 6;
         var magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        var step = new[] { 1.0, 2, 5, 10 }.Select(m => m * magnitude).First(s => s >= raw);
+        var step = new[] { 1.0, 2, 5, 10 }.Select(m => m * magnitude).First(s => s >= raw * (1 - 1e-9)); // a step that is exactly raw, give or take a rounding
         var decimals = Math.Max(0, -(int)Math.Floor(Math.Log10(step) + 1e-9));
+        var wide = step >= 1e5 || step < 1e-4; // a diverged loss: 2.5e9, not 2500000000
         var ticks = new List<(double, string)>();
-        for (var v = Math.Ceiling(r.Min / step) * step; v <= r.Max + step * 1e-9; v += step)
+        for (var v = Math.Ceiling(r.Min / step - 1e-9) * step; v <= r.Max + step * 1e-9; v += step)
         {
             var t = Math.Round(v / step) * step;
-            ticks.Add((t, (Math.Abs(t) < step * 1e-9 ? 0 : t).ToString("F" + decimals, c)));
+            if (Math.Abs(t) < step * 1e-9) t = 0;
+            ticks.Add((t, wide && t != 0 ? t.ToString("0.##e0", c) : t.ToString("F" + decimals, c)));
         }
         return ticks;
     }

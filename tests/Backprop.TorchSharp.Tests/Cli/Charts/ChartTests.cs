@@ -82,6 +82,8 @@ public sealed class ChartTests
     [InlineData(0.0, 1.0, "0.0 0.2 0.4 0.6 0.8 1.0")]
     [InlineData(0.12, 0.31, "0.15 0.20 0.25 0.30")]
     [InlineData(-3.0, 47.0, "0 10 20 30 40")]
+    [InlineData(0.0, 2.6e9, "0 5e8 1e9 1.5e9 2e9 2.5e9")] // a diverged run's loss
+    [InlineData(0.00001, 0.00004, "1e-5 1.5e-5 2e-5 2.5e-5 3e-5 3.5e-5 4e-5")]
     public void Linear_ticks_are_round_steps_inside_the_range(double lo, double hi, string expected)
     {
         Assert.Equal(expected, string.Join(" ", Chart.NiceTicks((lo, hi), Scale.Linear).Select(t => t.Label)));
