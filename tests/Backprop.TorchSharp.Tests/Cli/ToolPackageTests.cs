@@ -1,3 +1,5 @@
+using System.IO.Compression;
+
 namespace Backprop.Tests.Cli;
 
 /// <summary>The runner as a .NET tool: packed, installed from a local folder into a tool path, and run, as README.md says.</summary>
@@ -16,7 +18,13 @@ public sealed class ToolPackageTests
         Assert.True(pack.Code == 0, $"dotnet pack failed:\n{pack.Out}\n{pack.Err}");
         var packages = Directory.GetFiles(dir.File("packages"), "*.nupkg").Select(Path.GetFileName).ToList();
         Assert.Contains("Backprop.TorchSharp.Cli.0.1.0.nupkg", packages); // the tool's pointer package
-        Assert.Contains($"Backprop.TorchSharp.Cli.{System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}.0.1.0.nupkg", packages); // this platform's, with its libtorch
+        var rid = $"Backprop.TorchSharp.Cli.{System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}.0.1.0.nupkg";
+        Assert.Contains(rid, packages); // this platform's, with its libtorch
+        using (var zip = ZipFile.OpenRead(Path.Combine(dir.File("packages"), rid)))
+        {
+            var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
+            foreach (var notice in new[] { "README.md", "NOTICE", "fonts/LICENSE" }) Assert.Contains(notice, entries); // the embedded fonts' licence among them
+        }
 
         var install = ChildProcess.Run("dotnet", ["tool", "install", "Backprop.TorchSharp.Cli", "--version", "0.1.0", "--tool-path", dir.File("tools"),
             "--add-source", dir.File("packages"), "--ignore-failed-sources"], TimeSpan.FromMinutes(3));
@@ -30,5 +38,10 @@ public sealed class ToolPackageTests
         var info = ChildProcess.Run(backprop, ["info"], TimeSpan.FromMinutes(2)); // run from the repository root: finds data/
         Assert.Equal(0, info.Code);
         Assert.Contains(dir.File("tools"), info.Out); // libtorch loads from the installed tool, not from the build tree
+
+        // The installed tool trains and draws its plots (the fonts are embedded in it).
+        var train = ChildProcess.Run(backprop, ["train", "--epochs", "1", "--out", dir.File("run")], TimeSpan.FromMinutes(3), new Dictionary<string, string> { ["CI"] = "1" });
+        Assert.True(train.Code == 0, $"the installed tool's train failed:\n{train.Out}\n{train.Err}");
+        foreach (var png in new[] { "curves.png", "top_losses.png" }) Assert.True(new FileInfo(dir.File(Path.Combine("run", png))).Length > 10_000, png);
     }
 }
