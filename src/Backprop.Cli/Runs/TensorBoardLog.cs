@@ -71,7 +71,7 @@ internal sealed class TensorBoardLog(ITrainObserver display) : ITrainObserver
 
     /// <summary>Adds the PNG <paramref name="png"/> as the image <paramref name="tag"/> at <paramref name="step"/>.</summary>
     /// <remarks>
-    /// TorchSharp's <c>add_img</c> decodes the file with SkiaSharp, which the build leaves out (see Directory.Build.props):
+    /// TorchSharp's <c>add_img</c> decodes the file with SkiaSharp, which the build leaves out (see Directory.Packages.props):
     /// the event is built here from the PNG's own bytes and size, and appended to the file the writer made when it opened.
     /// </remarks>
     public void Image(string tag, string png, int step) => Write(_ =>
