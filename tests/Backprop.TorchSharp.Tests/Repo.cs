@@ -12,6 +12,9 @@ internal static class Repo
     /// <summary>The shipped IDX files, <c>data/mnist/</c>.</summary>
     public static string MnistIdx => Path.Combine(Data, "mnist");
 
+    /// <summary>The runner as built beside these tests (<c>src/Backprop.Cli/bin/&lt;config&gt;/net10.0/backprop.dll</c>, the tests' own configuration), for process tests.</summary>
+    public static string RunnerDll => Path.Combine(Root, "src", "Backprop.Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "backprop.dll");
+
     /// <summary>A test fixture copied next to the test assembly.</summary>
     public static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
 

@@ -9,14 +9,12 @@ namespace Backprop.Tests.Cli;
 /// <summary>Hostile conditions that need a process (issue 16): a full disk, a signal, a second run, a FIFO.</summary>
 public sealed class HardeningProcessTests
 {
-    private static string Dll => Path.Combine(Repo.Root, "src", "Backprop.Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "backprop.dll");
-
-    private static (int Code, string Out, string Err) Run(params string[] args) => ChildProcess.Run("dotnet", [Dll, .. args], TimeSpan.FromMinutes(5));
+    private static (int Code, string Out, string Err) Run(params string[] args) => ChildProcess.Run("dotnet", [Repo.RunnerDll, .. args], TimeSpan.FromMinutes(5));
 
     private static Process Start(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = Repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Dll);
+        psi.ArgumentList.Add(Repo.RunnerDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         return Process.Start(psi)!;
     }

@@ -9,14 +9,12 @@ namespace Backprop.Tests.Cli;
 /// </summary>
 public sealed class LiveDisplayProcessTests
 {
-    private static string Dll => Path.Combine(Repo.Root, "src", "Backprop.Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "backprop.dll");
-
     [ScriptFact]
     public void Ctrl_C_in_a_terminal_leaves_a_clean_screen_and_the_terminal_as_it_was()
     {
         using var dir = new TempDir();
         // A slower epoch than the lesson's (bs 10, nh 300) so that Ctrl+C surely lands inside epoch 2.
-        var train = $"dotnet '{Dll}' train --epochs 3 --bs 10 --nh 300 --out '{dir.File("run")}'";
+        var train = $"dotnet '{Repo.RunnerDll}' train --epochs 3 --bs 10 --nh 300 --out '{dir.File("run")}'";
         var psi = new ProcessStartInfo("script", ["-q", "-e", "-f", "-c", $"stty cols 120 rows 40; {train}; echo \"exit=$?\"; stty -a", "/dev/null"])
         {
             WorkingDirectory = Repo.Root,

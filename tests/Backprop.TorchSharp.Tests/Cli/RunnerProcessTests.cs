@@ -9,9 +9,7 @@ public sealed class RunnerProcessTests
 {
     private static (int Code, string Out, string Err) Run(IReadOnlyDictionary<string, string>? env, params string[] args)
     {
-        var config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<config>/net10.0
-        var dll = Path.Combine(Repo.Root, "src", "Backprop.Cli", "bin", config, "net10.0", "backprop.dll");
-        return ChildProcess.Run("dotnet", [dll, .. args], TimeSpan.FromMinutes(5), env);
+        return ChildProcess.Run("dotnet", [Repo.RunnerDll, .. args], TimeSpan.FromMinutes(5), env);
     }
 
     [Fact]
@@ -64,9 +62,8 @@ public sealed class RunnerProcessTests
     public async Task A_stop_signal_ends_the_run_after_the_epoch_s_checkpoint_and_says_how_to_resume()
     {
         using var dir = new TempDir();
-        var config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = Repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(Repo.Root, "src", "Backprop.Cli", "bin", config, "net10.0", "backprop.dll"), "train", "--epochs", "100", "--out", dir.Path })
+        foreach (var a in new[] { Repo.RunnerDll, "train", "--epochs", "100", "--out", dir.Path })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();

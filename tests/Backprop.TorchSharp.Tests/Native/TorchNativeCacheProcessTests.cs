@@ -10,15 +10,13 @@ namespace Backprop.Tests.Native;
 /// </summary>
 public sealed class TorchNativeCacheProcessTests
 {
-    private static string Dll => Path.Combine(Repo.Root, "src", "Backprop.Cli", "bin", new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name, "net10.0", "backprop.dll");
-
     private static string Data => Path.Combine(Repo.Root, "data", "mnist");
 
     /// <summary>Runs backprop in <paramref name="cwd"/> with the cache variables set as given (null: removed), after checking that nothing new appeared there.</summary>
     private static (int Code, string Out, string Err) Run(string cwd, Dictionary<string, string?> env, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Dll);
+        psi.ArgumentList.Add(Repo.RunnerDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var name in new[] { "BACKPROP_NATIVE_CACHE", "XDG_CACHE_HOME" }) psi.Environment.Remove(name);
         foreach (var (k, v) in env)
