@@ -20,6 +20,15 @@ internal static class Png
         file.Write(png);
     }
 
+    /// <summary>
+    /// The width and height a PNG file's header (its signature, then the IHDR chunk) states, without decoding anything;
+    /// <see langword="null"/> when <paramref name="file"/> does not start as a PNG.
+    /// </summary>
+    public static (uint Width, uint Height)? Size(ReadOnlySpan<byte> file) =>
+        file.Length >= 24 && file.StartsWith(Signature) && file[12..16].SequenceEqual("IHDR"u8)
+            ? (BinaryPrimitives.ReadUInt32BigEndian(file[16..]), BinaryPrimitives.ReadUInt32BigEndian(file[20..]))
+            : null;
+
     /// <summary>The PNG file of <paramref name="rgba"/> as bytes.</summary>
     public static byte[] Encode(int width, int height, byte[] rgba)
     {

@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using Backprop.Cli.Charts;
 using Backprop.Data;
 using StbImageSharp;
 
@@ -60,10 +60,7 @@ internal static class DigitImage
         catch (Exception)
         {
         }
-        ReadOnlySpan<byte> png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R'];
-        return bytes.AsSpan().StartsWith(png) && bytes.Length >= 24
-            ? (BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(16)), BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(20)))
-            : null;
+        return Png.Size(bytes) is var (w, h) ? (w, h) : null;
     }
 
     // StbImageSharp reports a file it cannot decode (unknown format, truncated, corrupt) by throwing: any exception means "not an image".

@@ -77,11 +77,11 @@ internal sealed class TensorBoardLog(ITrainObserver display) : ITrainObserver
     public void Image(string tag, string png, int step) => Write(_ =>
     {
         var bytes = File.ReadAllBytes(png);
-        if (bytes.Length < 24 || bytes[12..16] is not [(byte)'I', (byte)'H', (byte)'D', (byte)'R']) throw new IOException($"{png} is not a PNG file");
+        var (width, height) = Png.Size(bytes) ?? throw new IOException($"{png} is not a PNG file");
         var image = new Summary.Types.Image
         {
-            Width = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)), // IHDR, the first chunk: width, height
-            Height = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)),
+            Width = (int)width,
+            Height = (int)height,
             Colorspace = 4, // RGBA, as the runner's PNGs are
             EncodedImageString = ByteString.CopyFrom(bytes),
         };

@@ -71,4 +71,15 @@ public sealed class PngTests
         Assert.Throws<ArgumentException>(() => Png.Encode(4, 4, new byte[60]));
         Assert.Throws<ArgumentOutOfRangeException>(() => Png.Encode(0, 4, []));
     }
+
+    [Fact]
+    public void The_size_is_read_from_the_header_alone_and_only_from_a_png()
+    {
+        var png = Png.Encode(37, 5, new byte[37 * 5 * 4]);
+        Assert.Equal((37u, 5u), Png.Size(png));
+        Assert.Equal((37u, 5u), Png.Size(png.AsSpan(0, 24))); // the header is enough: nothing is decoded
+        Assert.Null(Png.Size(png.AsSpan(0, 23)));
+        png[1] = (byte)'J'; // not the PNG signature
+        Assert.Null(Png.Size(png));
+    }
 }
