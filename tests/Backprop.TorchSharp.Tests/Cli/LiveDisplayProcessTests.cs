@@ -15,7 +15,10 @@ public sealed class LiveDisplayProcessTests
         using var dir = new TempDir();
         // A slower epoch than the lesson's (bs 10, nh 300) so that Ctrl+C surely lands inside epoch 2.
         var train = $"dotnet '{Repo.RunnerDll}' train --epochs 3 --bs 10 --nh 300 --out '{dir.File("run")}'";
-        var psi = new ProcessStartInfo("script", ["-q", "-e", "-f", "-c", $"stty cols 120 rows 40; {train}; echo \"exit=$?\"; stty -a", "/dev/null"])
+        // script runs this with $SHELL, set below to /bin/sh so that every machine runs the same shell (dash on Debian). The
+        // pty's Ctrl+C signals that shell too, and a dash left with SIGINT's default dies there, before echoing the exit
+        // code. Trapping it (not ignoring it: the runner must get SIGINT) keeps the shell alive until the runner exits.
+        var psi = new ProcessStartInfo("script", ["-q", "-e", "-f", "-c", $"trap : INT; stty cols 120 rows 40; {train}; echo \"exit=$?\"; stty -a", "/dev/null"])
         {
             WorkingDirectory = Repo.Root,
             RedirectStandardInput = true,
@@ -24,6 +27,7 @@ public sealed class LiveDisplayProcessTests
         };
         psi.Environment.Remove("CI"); // the live display is off under CI
         psi.Environment["TERM"] = "xterm-256color";
+        psi.Environment["SHELL"] = "/bin/sh";
         using var p = Process.Start(psi)!;
         var output = new StringBuilder();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -51,7 +55,7 @@ public sealed class LiveDisplayProcessTests
 
         var screen = Screen.Replay(raw, width: 120);
         var text = string.Join('\n', screen);
-        Assert.Contains("exit=130", text);
+        Assert.True(text.Contains("exit=130", StringComparison.Ordinal), $"the run did not end with exit code 130; the screen:\n{text}\n{stderr.Result}");
         Assert.DoesNotContain("^C", raw[..raw.IndexOf("exit=", StringComparison.Ordinal)]); // the terminal's own echo, which would land in the last frame
         Assert.Single(screen, l => l.StartsWith("784-300-10, cross-entropy", StringComparison.Ordinal)); // one header, not two
         Assert.Single(screen, l => l.TrimStart().StartsWith("epoch/3", StringComparison.Ordinal));
