@@ -22,13 +22,23 @@ internal static class DigitImage
         byte[] bytes;
         try
         {
-            if (Directory.Exists(path)) throw new DigitImageException(path, "is a folder, not an image");
-            if (!File.Exists(path)) throw new DigitImageException(path, "does not exist");
-            if (FileKind.NotRegularFile(path) is { } kind) throw new DigitImageException(path, $"is {kind}, not an image file"); // /dev/zero would never end
-            var length = new FileInfo(path).Length;
-            if (length > MaxFileBytes)
-                throw new DigitImageException(path, $"is {length / 1e6:F0} MB, more than the {MaxFileBytes / 1_000_000} MB a picture of one digit can be: crop or scale it down");
-            bytes = File.ReadAllBytes(path);
+            using var file = PlainFile.OpenRead(path); // a FIFO would block, /dev/zero would never end
+            if (file.Length > MaxFileBytes)
+                throw new DigitImageException(path, $"is {file.Length:N0} bytes, more than the {MaxFileBytes:N0} (64 MB) a picture of one digit can be: crop or scale it down");
+            bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+        }
+        catch (NotPlainFileException e)
+        {
+            throw new DigitImageException(path, $"is {e.Kind}, not an image file", e);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new DigitImageException(path, "does not exist", e);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new DigitImageException(path, "changed while it was read; try again", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

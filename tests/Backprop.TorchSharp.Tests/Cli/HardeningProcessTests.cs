@@ -154,7 +154,7 @@ public sealed class HardeningProcessTests
         }
         Assert.Matches($@"{Regex.Escape(name)}\s+unreadable\s+is a FIFO \(named pipe\)", verifyOut);
         Assert.False(Directory.Exists(dir.File("run")));
-        Assert.Equal("a FIFO (named pipe)", FileKind.NotRegularFile(dir.File(name)));
+        Assert.Equal("a FIFO (named pipe)", PlainFile.Kind(dir.File(name)));
     }
 }
 
