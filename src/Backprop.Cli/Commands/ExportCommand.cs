@@ -58,7 +58,7 @@ internal static class ExportCommand
                 else StateDictFile.Save(output, weights.Tensors, format);
             }))
             return ExitCodes.Failed;
-        io.Out.WriteLine($"wrote {output}: {weights.Description} as {Describe(format, weights.Hidden)}");
+        io.Out.WriteLine($"wrote {Shown.Path(output)}: {weights.Description} as {Describe(format, weights.Hidden)}");
         return ExitCodes.Ok;
     }
 
