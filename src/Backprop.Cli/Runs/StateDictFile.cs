@@ -221,7 +221,7 @@ internal static class ModelFile
     {
         ModelFileKind.Checkpoint => "is a backprop checkpoint, not a state_dict",
         ModelFileKind.Onnx => "is an ONNX model (as backprop export --format onnx writes); backprop reads weights from a checkpoint.ckpt, a .pt or a .safetensors file",
-        _ => "is neither a backprop checkpoint, a PyTorch .pt (a zip archive written by torch.save) nor a .safetensors file",
+        _ => "is not a backprop checkpoint, a PyTorch .pt (a zip archive written by torch.save) or a .safetensors file; pass the checkpoint.ckpt that backprop train wrote, or a state_dict",
     };
 }
 
