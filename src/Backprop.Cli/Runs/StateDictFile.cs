@@ -210,7 +210,7 @@ internal static class ModelFile
         file.Position = 0;
         if (head.StartsWith("backprop-checkpoint\n"u8)) return ModelFileKind.Checkpoint;
         if (head.StartsWith("PK\u0003\u0004"u8)) return ModelFileKind.Pt;
-        if (SafetensorsFile.LooksLike(head, file.Length)) return ModelFileKind.Safetensors;
+        if (SafetensorsFile.LooksLike(head)) return ModelFileKind.Safetensors;
         if (OnnxModel.LooksLike(file)) return ModelFileKind.Onnx;
         file.Position = 0;
         return ModelFileKind.Unknown;

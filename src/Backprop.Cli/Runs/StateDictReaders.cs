@@ -195,9 +195,9 @@ internal static class SafetensorsFile
     /// <summary>The largest header read, the specification's own limit (100 MB).</summary>
     public const long MaxHeaderBytes = 100_000_000;
 
-    /// <summary>Whether <paramref name="head"/> (the file's first bytes, at least 9) starts like a safetensors file: a plausible length, then <c>{</c>.</summary>
-    public static bool LooksLike(ReadOnlySpan<byte> head, long fileLength) =>
-        head.Length >= 9 && BinaryPrimitives.ReadUInt64LittleEndian(head) is var n && n >= 2 && n <= (ulong)Math.Min(MaxHeaderBytes, fileLength - 8) && head[8] == '{';
+    /// <summary>Whether <paramref name="head"/> (the file's first bytes, at least 9) starts like a safetensors file: a length, then <c>{</c> (a length the file cannot hold is then refused by <see cref="Declare"/>, by name).</summary>
+    public static bool LooksLike(ReadOnlySpan<byte> head) =>
+        head.Length >= 9 && BinaryPrimitives.ReadUInt64LittleEndian(head) >= 2 && head[8] == '{';
 
     /// <summary>The tensors the header declares, in the order of their data.</summary>
     /// <exception cref="InvalidDataException">The header is malformed or its offsets do not describe the data.</exception>
