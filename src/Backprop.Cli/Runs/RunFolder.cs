@@ -154,7 +154,6 @@ internal sealed partial record RunFolder(string Path) : IDisposable
     private void Lock()
     {
         // The lock and the pid file are this folder's own: a link, FIFO or device in their place is refused, never followed or read.
-        if (PlainFile.Kind(PidFile, followLinks: false) is { } kind) throw new IOException($".backprop.pid in it is {kind}, not a regular file; remove it");
         try
         {
             _lock = PlainFile.OpenLocked(LockFile) ?? throw RunFolderException.Busy(Path, Holder());
@@ -163,6 +162,7 @@ internal sealed partial record RunFolder(string Path) : IDisposable
         {
             throw new IOException($".backprop.lock in it is {e.Kind}, not a regular file; remove it", e);
         }
+        if (PlainFile.Kind(PidFile, followLinks: false) is { } kind) throw new IOException($".backprop.pid in it is {kind}, not a regular file; remove it");
         AtomicFile.WriteText(PidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture)); // rename(2) replaces, never follows
     }
 
