@@ -67,31 +67,46 @@ internal static class AtomicFile
     /// </summary>
     public static string? Refusal(string path, ReadOnlySpan<byte> signature, IEnumerable<string> taken)
     {
+        var expected = signature.ToArray();
+        return Refusal(path, f =>
+        {
+            var head = new byte[expected.Length];
+            return f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.AsSpan().SequenceEqual(expected);
+        }, taken);
+    }
+
+    /// <summary>As <see cref="Refusal(string, ReadOnlySpan{byte}, IEnumerable{string})"/>, with <paramref name="holds"/> telling
+    /// from the open, non-empty file (never a link, FIFO or device) whether it already holds what the command writes.</summary>
+    public static string? Refusal(string path, Func<Stream, bool> holds, IEnumerable<string> taken)
+    {
+        ArgumentNullException.ThrowIfNull(holds);
         ArgumentNullException.ThrowIfNull(taken);
         var full = FullPath(path);
         if (taken.Any(t => SameFile(t, full))) return "it is also an input or another output of this command";
-        if (FileKind.NotRegularFile(full, followLinks: false) is { } kind) return $"it is {kind}, not a regular file";
-        if (!File.Exists(full)) return null;
-        Span<byte> head = stackalloc byte[signature.Length];
-        int read;
         try
         {
-            using var f = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            if (f.Length == 0) return null;
-            read = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            using var f = PlainFile.OpenRead(full, followLinks: false); // a link, FIFO or device would be replaced by a regular file
+            return f.Length == 0 || holds(f) ? null : "it exists and holds something else; remove it or choose another path";
+        }
+        catch (NotPlainFileException e)
+        {
+            return $"it is {e.Kind}, not a regular file";
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return $"it exists and cannot be read ({e.Message.TrimEnd('.')})";
         }
-        return read == head.Length && head.SequenceEqual(signature) ? null
-            : "it exists and holds something else; remove it or choose another path";
     }
 
-    private static bool SameFile(string a, string b)
+    /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> name the same file, once symbolic links are resolved.</summary>
+    public static bool SameFile(string a, string b)
     {
         var fa = Resolve(FullPath(a));
-        var fb = Resolve(b);
+        var fb = Resolve(FullPath(b));
         return string.Equals(fa, fb, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
     }
 

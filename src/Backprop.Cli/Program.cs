@@ -2,8 +2,14 @@ using System.Runtime.InteropServices;
 using Backprop.Cli;
 using Backprop.Cli.Commands;
 
-// Ctrl+C (SIGINT) or SIGTERM: inside train's batch loop (or a download) the first one asks the command to stop at the next
+// Ctrl+C (SIGINT), SIGTERM or SIGHUP (the terminal went away): inside train's batch loop (or a download) the first one asks the command to stop at the next
 // batch, keeping its last checkpoint; anywhere else, or a second time, the process ends now with exit code 130.
+if (!StandardStreams.Writable(2)) Console.SetError(TextWriter.Null); // never into whatever took descriptor 2's number
+if (!StandardStreams.Writable(1))
+{
+    Console.Error.WriteLine("error: standard output is closed (>&-), so backprop has nowhere to write; send it to a file or to /dev/null instead (>/dev/null).");
+    return ExitCodes.Failed;
+}
 using var cts = new CancellationTokenSource();
 var live = !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
 // train's live display says "stopping" itself: a line written under it would break its redraw (a doubled header).
@@ -22,4 +28,5 @@ void Stop(PosixSignalContext context)
 }
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop); // its default action would skip the temporary files' removal
 return await BackpropApp.RunAsync(args, CliConsole.Create(Console.Out, Console.Error, live), cts.Token);

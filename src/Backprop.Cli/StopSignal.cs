@@ -31,7 +31,27 @@ internal static class StopSignal
         ControlEcho.Restore();
         Console.Error.Flush();
         if (OperatingSystem.IsWindows()) Environment.Exit(ExitCodes.Interrupted);
+        RemoveRuntimeFiles(Path.GetTempPath(), Environment.ProcessId);
         Exit(ExitCodes.Interrupted);
+    }
+
+    /// <summary>
+    /// Removes what the .NET runtime keeps in the temporary folder for this process (the debugger's
+    /// <c>clr-debug-pipe-PID-*</c> FIFOs and the diagnostics server's <c>dotnet-diagnostic-PID-*</c> socket): its own
+    /// shutdown removes them, and <c>_exit</c> skips it.
+    /// </summary>
+    internal static void RemoveRuntimeFiles(string temp, int pid)
+    {
+        try
+        {
+            foreach (var prefix in new[] { $"clr-debug-pipe-{pid}-", $"dotnet-diagnostic-{pid}-" })
+                foreach (var file in Directory.EnumerateFileSystemEntries(temp, prefix + "*"))
+                    File.Delete(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // a temporary folder we cannot tidy: the exit matters more
+        }
     }
 
     [DllImport("libc", EntryPoint = "_exit")]

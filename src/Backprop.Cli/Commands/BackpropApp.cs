@@ -61,7 +61,7 @@ public static class BackpropApp
         {
             where = $"the trace could not be written to {trace} ({w.Message})";
         }
-        io.Error.WriteLine($"error: backprop {command} failed unexpectedly: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} ({where}; please report it)");
+        io.Error.WriteLine($"error: backprop {command} failed unexpectedly: {e.GetType().Name}: {e.Message} ({where}; please report it)");
         return ExitCodes.Internal;
     }
 

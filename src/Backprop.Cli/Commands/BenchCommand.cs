@@ -63,7 +63,7 @@ internal static class BenchCommand
             if (path is not null)
             {
                 if (!OutputFile.Write(io, path, "--json", () => report.WriteJson(path))) return ExitCodes.Failed;
-                io.Out.WriteLine($"wrote {path}");
+                io.Out.WriteLine($"wrote {Shown.Path(path)}");
             }
             if (!check || report.MeetsTargets) return ExitCodes.Ok;
             io.Error.WriteLine("error: a ratio missed its target (see docs/PERFORMANCE.md; a busy machine misses them too)");
@@ -86,12 +86,12 @@ internal static class BenchCommand
         if (json is not null)
         {
             if (!OutputFile.Write(io, json, "--json", () => AtomicFile.WriteText(json, report.ToJson() + "\n"))) return ExitCodes.Failed;
-            io.Out.WriteLine($"wrote {json}");
+            io.Out.WriteLine($"wrote {Shown.Path(json)}");
         }
         if (png is not null)
         {
             if (!OutputFile.Write(io, png, "--plot", () => AtomicFile.Save(png, report.SavePlot))) return ExitCodes.Failed;
-            io.Out.WriteLine($"wrote {png}");
+            io.Out.WriteLine($"wrote {Shown.Path(png)}");
         }
         return ExitCodes.Ok;
     }

@@ -36,8 +36,13 @@ internal static class EvaluateCommand
         var (x, y) = split == "test" ? (mnist.XTest, mnist.YTest) : (mnist.XValid, mnist.YValid);
         var eval = Evaluation.Run(xb => model.call(xb), x, y, device);
         var m = eval.Confusion;
+        if (eval.NonFinite > 0) // an argmax of NaNs is class 0: an "accuracy" of 0.098 that means nothing
+        {
+            io.Error.WriteLine($"error: {file}: the model's outputs are NaN or infinite for {eval.NonFinite:N0} of the {m.Count:N0} {split} images (its weights overflow float32), so it has no accuracy to report; use the weights of an earlier epoch or train again with a lower --lr.");
+            return ExitCodes.Failed;
+        }
 
-        io.Out.WriteLine($"{file}: {weights.Description}; {split} split of {mnist.Source}");
+        io.Out.WriteLine($"{Shown.Path(file)}: {weights.Description}; {split} split of {Shown.Path(mnist.Source)}");
         io.Out.WriteLine($"{split} accuracy: {eval.Accuracy.ToString("F4", CultureInfo.InvariantCulture)} ({m.Count - eval.Misclassified().Count:N0} of {m.Count:N0})");
 
         var perClass = new Table().Border(TableBorder.Simple).Title("per class");
@@ -55,7 +60,7 @@ internal static class EvaluateCommand
 
         if (!OutputFile.Write(io, png, "--png", () => AtomicFile.Save(png, p => ConfusionMatrixPlot.Save(m, p, $"Confusion matrix, {split} split (accuracy {eval.Accuracy:P2})"))))
             return ExitCodes.Failed;
-        io.Out.WriteLine($"wrote {png}");
+        io.Out.WriteLine($"wrote {Shown.Path(png)}");
         return ExitCodes.Ok;
     }
 }

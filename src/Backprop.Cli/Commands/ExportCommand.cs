@@ -42,15 +42,15 @@ internal static class ExportCommand
             io.Error.WriteLine($"error: {output} is the file being exported; pass another path with --out.");
             return ExitCodes.Failed;
         }
-        // An existing file is replaced only when it already holds this format: a zip for pt, a ModelProto (field 1 first) for onnx;
-        // safetensors has no signature to tell, so an existing one is never replaced.
-        ReadOnlySpan<byte> signature = format switch
+        if (format == ExportFormat.Onnx && OnnxModel.TooLarge(weights.Tensors) is { } tooLarge)
         {
-            ExportFormat.Pt => "PK\u0003\u0004"u8,
-            ExportFormat.Onnx => [0x08],
-            _ => "\0never"u8,
-        };
-        if (!OutputFile.Check(io, output, "--out", signature, [file])) return ExitCodes.Failed;
+            io.Error.WriteLine($"error: will not write {output}: {tooLarge}.");
+            return ExitCodes.Failed;
+        }
+        // An existing file is replaced only when it already holds an export of the lesson's model in this format (read
+        // and checked, not a signature): anything else, a .docx or someone's other model, is refused.
+        Func<Stream, bool> holds = format == ExportFormat.Onnx ? OnnxModel.Holds : f => StateDictFile.Holds(f, format);
+        if (!OutputFile.Check(io, output, "--out", holds, [file])) return ExitCodes.Failed;
         var version = typeof(ExportCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
         if (!OutputFile.Write(io, output, "--out", () =>
             {
@@ -58,7 +58,7 @@ internal static class ExportCommand
                 else StateDictFile.Save(output, weights.Tensors, format);
             }))
             return ExitCodes.Failed;
-        io.Out.WriteLine($"wrote {output}: {weights.Description} as {Describe(format, weights.Hidden)}");
+        io.Out.WriteLine($"wrote {Shown.Path(output)}: {weights.Description} as {Describe(format, weights.Hidden)}");
         return ExitCodes.Ok;
     }
 

@@ -14,11 +14,18 @@ internal static class OutputFile
 
     /// <summary>
     /// Whether <paramref name="path"/> may and can be written, leaving it untouched; if not, says so. See
-    /// <see cref="AtomicFile.Refusal"/> for what is refused; <paramref name="inputs"/> are the command's input files.
+    /// <see cref="AtomicFile.Refusal(string, ReadOnlySpan{byte}, IEnumerable{string})"/> for what is refused; <paramref name="inputs"/> are the command's input files.
     /// </summary>
-    public static bool Check(CliConsole io, string path, string option, ReadOnlySpan<byte> signature, IEnumerable<string> inputs)
+    public static bool Check(CliConsole io, string path, string option, ReadOnlySpan<byte> signature, IEnumerable<string> inputs) =>
+        Check(io, path, option, AtomicFile.Refusal(path, signature, inputs));
+
+    /// <summary>As <see cref="Check(CliConsole, string, string, ReadOnlySpan{byte}, IEnumerable{string})"/>, with <paramref name="holds"/> telling whether an existing file already holds what the command writes.</summary>
+    public static bool Check(CliConsole io, string path, string option, Func<Stream, bool> holds, IEnumerable<string> inputs) =>
+        Check(io, path, option, AtomicFile.Refusal(path, holds, inputs));
+
+    private static bool Check(CliConsole io, string path, string option, string? refusal)
     {
-        if (AtomicFile.Refusal(path, signature, inputs) is { } why)
+        if (refusal is { } why)
         {
             io.Error.WriteLine($"error: will not write {path} ({option}): {why}.");
             return false;

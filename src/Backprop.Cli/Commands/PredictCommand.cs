@@ -57,7 +57,16 @@ internal static class PredictCommand
         }
 
         using var model = CheckpointModel.Load(weights.Tensors, weights.Hidden, file, CPU);
-        var predictions = Classify(xb => model.call(xb), pixels).Select((top, i) => new Prediction(paths[i], top)).ToList();
+        var tops = Classify(xb => model.call(xb), pixels);
+        var unfit = Enumerable.Range(0, tops.Length).Where(i => tops[i] is null).ToList();
+        foreach (var i in unfit)
+            io.Error.WriteLine($"error: {paths[i]}: the model's outputs for it are NaN or infinite (its weights overflow float32), so it has no prediction.");
+        if (unfit.Count > 0)
+        {
+            io.Error.WriteLine($"{file} cannot classify these pictures; use the weights of an earlier epoch or train again with a lower --lr.");
+            return ExitCodes.Failed;
+        }
+        var predictions = tops.Select((top, i) => new Prediction(paths[i], top!)).ToList();
         if (json)
         {
             // Raw, past Spectre's line wrapping: one line of JSON however many images.
@@ -69,21 +78,26 @@ internal static class PredictCommand
             })));
             return ExitCodes.Ok;
         }
-        io.Out.WriteLine($"{file}: {weights.Description}");
+        io.Out.WriteLine($"{Shown.Path(file)}: {weights.Description}");
         foreach (var p in predictions)
-            io.Out.WriteLine($"{p.File}: {p.Top[0].Digit}   ({string.Join(", ", p.Top.Select(t => $"{t.Digit}: {t.Probability.ToString("F4", CultureInfo.InvariantCulture)}"))})");
+            io.Out.WriteLine($"{Shown.Path(p.File)}: {p.Top[0].Digit}   ({string.Join(", ", p.Top.Select(t => $"{t.Digit}: {t.Probability.ToString("F4", CultureInfo.InvariantCulture)}"))})");
         return ExitCodes.Ok;
     }
 
-    /// <summary>Softmax of <paramref name="predict"/> over each (784) image, the <see cref="Top"/> classes per image.</summary>
-    internal static (int Digit, double Probability)[][] Classify(Func<Tensor, Tensor> predict, IReadOnlyList<float[]> images)
+    /// <summary>
+    /// Softmax of <paramref name="predict"/> over each (784) image, the <see cref="Top"/> classes per image;
+    /// <see langword="null"/> for an image whose scores are not all finite (it has no probabilities to give).
+    /// </summary>
+    internal static (int Digit, double Probability)[]?[] Classify(Func<Tensor, Tensor> predict, IReadOnlyList<float[]> images)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var x = tensor(images.SelectMany(p => p).ToArray(), [images.Count, 784]);
-        var probs = predict(x).softmax(1).to(ScalarType.Float64).data<double>().ToArray();
+        var scores = predict(x);
+        var finite = scores.isfinite().all(1).data<bool>().ToArray();
+        var probs = scores.softmax(1).to(ScalarType.Float64).data<double>().ToArray();
         var classes = probs.Length / images.Count;
-        return [.. Enumerable.Range(0, images.Count).Select(i => Enumerable.Range(0, classes)
-            .Select(c => (Digit: c, Probability: probs[i * classes + c])).OrderByDescending(t => t.Probability).Take(Top).ToArray())];
+        return [.. Enumerable.Range(0, images.Count).Select(i => finite[i] ? Enumerable.Range(0, classes)
+            .Select(c => (Digit: c, Probability: probs[i * classes + c])).OrderByDescending(t => t.Probability).Take(Top).ToArray() : null)];
     }
 }

@@ -26,12 +26,13 @@ internal static class TrainCommand
         var data = Options.Data();
         var output = Options.PathOption("--out", "Run folder for the checkpoint, metrics and plots [default: runs/<timestamp>, or the checkpoint's folder with --resume]", "DIR");
         var resume = Options.PathOption("--resume", "Continue from a checkpoint: weights, optimizer, epoch and random state", "CHECKPOINT");
+        var overwrite = new Option<bool>("--overwrite") { Description = "Let the run replace another run's results in --out (its checkpoint, metrics, plots and TensorBoard events), which are otherwise refused; they are removed when this run's first epoch is saved" };
         var threads = Options.Between("--threads", 1, Options.MaxThreads, "torch intra-op threads on the CPU [default: by the step's work: 1 for the lesson's 784-50-10 at bs 50, every processor from 40 MFLOP a step]", "-t");
         var metrics = Options.PathOption("--metrics", "Also write the per-epoch metrics (JSON Lines) to this file (an existing one is replaced only if it holds JSON)", "FILE");
 
         var command = new Command("train", "Train 784-nh-10 on MNIST (defaults: the lesson's final stage, 784-50-10, cross-entropy, SGD lr 0.5, bs 50, 5 epochs, seed 1, shuffled)")
         {
-            epochs, bs, lr, hidden, loss, gradients, seed, device, data, output, resume, metrics, threads,
+            epochs, bs, lr, hidden, loss, gradients, seed, device, data, output, resume, overwrite, metrics, threads,
         };
         command.SetAction((p, cancel) =>
         {
@@ -49,6 +50,7 @@ internal static class TrainCommand
                 Device = p.GetValue(device)!,
                 OutDir = p.GetValue(output),
                 Resume = p.GetValue(resume),
+                Overwrite = p.GetValue(overwrite),
                 MetricsFile = p.GetValue(metrics),
                 Threads = p.GetValue(threads),
             };
@@ -70,7 +72,9 @@ internal static class TrainCommand
         switch (outcome.Status)
         {
             case TrainStatus.Diverged:
-                var last = outcome.History.Count == 0 ? "no checkpoint was written" : $"the checkpoint of epoch {outcome.History.Count} is kept in {outcome.Folder.Checkpoint}";
+                var last = File.Exists(outcome.Folder.Checkpoint) ? $"the checkpoint of epoch {outcome.History.Count} is kept in {outcome.Folder.Checkpoint}"
+                    : request.Resume is { } resumed ? $"this run saved no epoch, and the checkpoint it resumed, {resumed}, is as it was"
+                    : "no checkpoint was written";
                 io.Error.WriteLine($"error: training diverged: the loss of epoch {outcome.Failed!.Epoch} is {outcome.Failed.TrainLoss} (valid {outcome.Failed.ValidLoss}); {last}. " +
                     $"Try a lower learning rate, e.g. --lr {TrainOverrides.Name(outcome.Settings.LearningRate / 10)}.");
                 return ExitCodes.Failed;

@@ -221,7 +221,7 @@ internal static class MnistDownload
     public static string PathIn(string dataDir) => Path.Combine(dataDir, MnistPickle.FileName);
 
     /// <summary>Downloads the course's file into <paramref name="dataDir"/>, unless a good copy is already there.</summary>
-    /// <param name="dataDir">The data folder (e.g. <see cref="Mnist.DefaultDirectory"/>).</param>
+    /// <param name="dataDir">The data folder (e.g. <see cref="Mnist.DefaultDirectory()"/>).</param>
     /// <param name="progress">Told the bytes done and expected as the download goes.</param>
     /// <param name="cancellationToken">Stops the download.</param>
     /// <exception cref="DownloadException">The download failed; nothing was written.</exception>

@@ -12,8 +12,8 @@ internal static class Summary
         var t = s.Settings;
         var loss = t.Loss == LossKind.Mse ? "MSE" : "cross-entropy";
         yield return $"784-{t.Hidden}-10, {loss}, {TrainOverrides.Name(t.Gradients)} gradients, SGD lr {TrainOverrides.Name(t.LearningRate)}, bs {t.BatchSize}, seed {t.Seed}, on {s.Device}";
-        yield return $"data: {s.DataSource}";
-        yield return $"run folder: {s.Folder.Path}" + (s.FirstEpoch > 1 ? $" (resuming after epoch {s.FirstEpoch - 1})" : "");
+        yield return $"data: {Shown.Path(s.DataSource)}";
+        yield return $"run folder: {Shown.Path(s.Folder.Path)}" + (s.FirstEpoch > 1 ? $" (resuming after epoch {s.FirstEpoch - 1})" : "");
     }
 
     public static void Write(IAnsiConsole console, TrainOutcome o)
@@ -27,6 +27,6 @@ internal static class Summary
             if (o.FirstEpoch > 1) seconds += thisRun.Count == 0 ? " in this run" : $" in this run (epochs {o.FirstEpoch}-{thisRun[^1].Epoch})";
             console.WriteLine($"valid accuracy {EpochTable.F(last.ValidAccuracy, "F4")} after epoch {last.Epoch} (best {EpochTable.F(best.ValidAccuracy, "F4")} at epoch {best.Epoch}); {seconds}");
         }
-        foreach (var f in o.Files) console.WriteLine($"wrote {f}");
+        foreach (var f in o.Files) console.WriteLine($"wrote {Shown.Path(f)}");
     }
 }

@@ -69,14 +69,10 @@ internal static class CheckpointFile
     public static Checkpoint Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (Directory.Exists(path))
-            throw new CheckpointException(path, $"is a folder; pass the checkpoint inside it, e.g. {Path.Combine(path, "checkpoint.ckpt")}");
-        if (FileKind.NotRegularFile(path) is { } kind) // a FIFO would block open() for ever
-            throw new CheckpointException(path, $"is {kind}, not a checkpoint file; pass the checkpoint.ckpt of a run folder");
         byte[] bytes;
         try
         {
-            using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            using var f = PlainFile.OpenRead(path);
             var head = new byte[Magic.Length];
             if (f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length || !head.AsSpan().SequenceEqual(Magic))
                 throw NotACheckpoint(path);
@@ -85,6 +81,14 @@ internal static class CheckpointFile
             bytes = new byte[f.Length];
             head.CopyTo(bytes, 0);
             f.ReadExactly(bytes, head.Length, bytes.Length - head.Length);
+        }
+        catch (NotPlainFileException e) when (e.Kind == "a folder")
+        {
+            throw new CheckpointException(path, $"is a folder; pass the checkpoint inside it, e.g. {Path.Combine(path, "checkpoint.ckpt")}", e);
+        }
+        catch (NotPlainFileException e) // a FIFO would block open() for ever
+        {
+            throw new CheckpointException(path, $"is {e.Kind}, not a checkpoint file; pass the checkpoint.ckpt of a run folder", e);
         }
         catch (EndOfStreamException e)
         {

@@ -6,7 +6,8 @@ namespace Backprop.Cli.Runs;
 /// <param name="Predictions">The predicted class of every item, (N).</param>
 /// <param name="Targets">The true class of every item, (N).</param>
 /// <param name="Confusion">Counts of (true, predicted) pairs.</param>
-internal sealed record Evaluation(long[] Predictions, long[] Targets, ConfusionMatrix Confusion)
+/// <param name="NonFinite">Items whose scores hold a NaN or an infinity (weights that overflow float32): their argmax means nothing.</param>
+internal sealed record Evaluation(long[] Predictions, long[] Targets, ConfusionMatrix Confusion, int NonFinite = 0)
 {
     /// <summary>Runs <paramref name="predict"/> over <paramref name="x"/> in batches of <paramref name="bs"/> without gradients and compares its argmax with <paramref name="y"/>.</summary>
     /// <param name="predict">The model: (bs, 784) on <paramref name="device"/> to scores (bs, classes).</param>
@@ -23,19 +24,22 @@ internal sealed record Evaluation(long[] Predictions, long[] Targets, ConfusionM
         if (y.shape.Length != 1 || y.shape[0] != n)
             throw new ArgumentException($"x has {n} items but y has shape ({string.Join(", ", y.shape)})");
         var preds = new long[n];
+        var nonFinite = 0L;
         using (no_grad())
         {
             for (var i = 0; i < n; i += bs)
             {
                 using var scope = NewDisposeScope();
                 var xb = x[i..Math.Min(n, i + bs)].to(device);
-                predict(xb).argmax(1).cpu().data<long>().CopyTo(preds, i);
+                var scores = predict(xb);
+                nonFinite += scores.isfinite().all(1).logical_not().sum().item<long>();
+                scores.argmax(1).cpu().data<long>().CopyTo(preds, i);
             }
         }
         var targs = y.cpu().data<long>().ToArray();
         using var p = tensor(preds);
         using var t = tensor(targs);
-        return new Evaluation(preds, targs, ConfusionMatrix.From(p, t, classes));
+        return new Evaluation(preds, targs, ConfusionMatrix.From(p, t, classes), (int)nonFinite);
     }
 
     /// <summary>Fraction predicted correctly.</summary>

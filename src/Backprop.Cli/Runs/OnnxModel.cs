@@ -57,10 +57,55 @@ internal static class OnnxModel
     }
 
     /// <summary>Writes the model of <paramref name="weights"/> to <paramref name="path"/> atomically.</summary>
+    /// <exception cref="ArgumentException">The model would pass protobuf's 2 GiB limit (see <see cref="TooLarge"/>).</exception>
     public static void Save(string path, IReadOnlyList<CheckpointTensor> weights, string producerVersion)
     {
+        if (TooLarge(weights) is { } why) throw new ArgumentException(why, nameof(weights));
         var model = Build(weights, producerVersion);
         AtomicFile.Write(path, s => model.WriteTo(s));
+    }
+
+    /// <summary>The most bytes an ONNX file may have: protobuf cannot parse a message of 2 GiB or more.</summary>
+    public const long MaxBytes = int.MaxValue;
+
+    /// <summary>
+    /// Why the ONNX model of <paramref name="weights"/> cannot be written, or <see langword="null"/> if it can: its
+    /// initializers alone (4 bytes a weight, by the tensors' shapes) would pass <see cref="MaxBytes"/>, which no ONNX reader
+    /// can parse. Checked before anything is built or written.
+    /// </summary>
+    public static string? TooLarge(IReadOnlyList<CheckpointTensor> weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        var bytes = weights.Sum(w => w.Shape.Aggregate(4L, (a, b) => a * b));
+        return bytes + (1 << 16) <= MaxBytes ? null
+            : $"its weights take {bytes:N0} bytes, and an ONNX file must stay under protobuf's 2 GiB ({MaxBytes:N0} bytes); export it as pt or safetensors instead";
+    }
+
+    /// <summary>Whether <paramref name="file"/> parses as an ONNX model with a graph (it is left at position 0).</summary>
+    public static bool LooksLike(Stream file) => Parse(file) is not null;
+
+    /// <summary>Whether <paramref name="file"/> holds an ONNX model that backprop exported: what <c>export</c> may replace.</summary>
+    public static bool Holds(Stream file) => Parse(file) is { ProducerName: "backprop" };
+
+    // The model, or null when the bytes are not one: field 1 (ir_version) first, as every ONNX writer puts it, then a full parse.
+    private static ModelProto? Parse(Stream file)
+    {
+        try
+        {
+            file.Position = 0;
+            if (file.Length is < 2 or > MaxBytes || file.ReadByte() != 0x08) return null;
+            file.Position = 0;
+            var model = ModelProto.Parser.ParseFrom(file);
+            return model.Graph is not null && model.IrVersion > 0 ? model : null;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return null;
+        }
+        finally
+        {
+            file.Position = 0;
+        }
     }
 
     // nn.Linear: Y = X · Bᵀ + C.

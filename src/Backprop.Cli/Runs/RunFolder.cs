@@ -33,28 +33,49 @@ internal sealed partial record RunFolder(string Path) : IDisposable
     /// <summary>TensorBoard's event files (<c>tensorboard --logdir runs</c>), see <see cref="TensorBoardLog"/>.</summary>
     public string TensorBoard => Combine("tensorboard");
 
-    /// <summary>The default folder for a run started at <paramref name="now"/>: <c>runs/yyyyMMdd-HHmmss</c> under <paramref name="root"/>.</summary>
-    public static string Default(string root, DateTime now) =>
-        System.IO.Path.Combine(root, "runs", now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+    /// <summary>
+    /// The default folder for a run started at <paramref name="now"/>: <c>runs/yyyyMMdd-HHmmss</c> under <paramref name="root"/>,
+    /// or, when a run started in the same second already has it, the first of <c>-2</c>, <c>-3</c>, ... after the name that is free.
+    /// </summary>
+    public static string Default(string root, DateTime now)
+    {
+        var name = System.IO.Path.Combine(root, "runs", now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        var path = name;
+        for (var n = 2; Directory.Exists(path) || File.Exists(path); n++) path = $"{name}-{n}";
+        return path;
+    }
+
+    /// <summary>The files of a run's results that a folder may already hold: what <see cref="Prepare"/> refuses to replace.</summary>
+    private IEnumerable<string> Results => [Checkpoint, Metrics, Curves, TopLosses];
 
     /// <summary>
     /// Creates the folder if needed, takes its lock (refusing a folder another run holds, naming that run's process id),
-    /// removes the temporary files a killed run left, and proves that its checkpoint can be written, leaving its files as they are.
-    /// Dispose the result to release the folder.
+    /// refuses a folder that holds another run's results (unless <paramref name="resume"/> is its own checkpoint or
+    /// <paramref name="overwrite"/> is set), removes the temporary files a killed run left, and proves that its checkpoint
+    /// can be written, leaving its files as they are. Dispose the result to release the folder.
     /// </summary>
-    /// <exception cref="RunFolderException">The folder cannot be created or written, or another run holds it.</exception>
-    public static RunFolder Prepare(string path)
+    /// <param name="path">The folder (<c>--out</c>).</param>
+    /// <param name="resume">The checkpoint the run continues (<c>--resume</c>), if any.</param>
+    /// <param name="overwrite">Whether the run may replace another run's results there (<c>--overwrite</c>); they are removed
+    /// only when this run has its first epoch to put in their place (<see cref="ReplacePrevious"/>).</param>
+    /// <exception cref="RunFolderException">The folder cannot be created or written, another run holds it, or it holds another run's results.</exception>
+    public static RunFolder Prepare(string path, string? resume = null, bool overwrite = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var folder = new RunFolder(path) { Created = !Directory.Exists(path) };
         try
         {
             if (File.Exists(path)) throw new IOException("it is a file, not a folder");
+            if (FirstFileAbove(path) is { } file) throw new IOException($"{file} is a file, not a folder");
             Directory.CreateDirectory(path);
             folder.Lock();
-            foreach (var file in new[] { folder.Checkpoint, folder.Metrics, folder.Curves, folder.TopLosses })
-                if (FileKind.NotRegularFile(file, followLinks: false) is { } kind)
-                    throw new IOException($"{System.IO.Path.GetFileName(file)} in it is {kind}, not a regular file; remove it");
+            foreach (var own in folder.Results)
+                if (PlainFile.Kind(own, followLinks: false) is { } kind)
+                    throw new IOException($"{System.IO.Path.GetFileName(own)} in it is {kind}, not a regular file; remove it");
+            var previous = folder.PreviousResults();
+            if (previous.Count > 0 && !overwrite && !(resume is not null && AtomicFile.SameFile(resume, folder.Checkpoint)))
+                throw RunFolderException.OtherRun(path, previous);
+            folder._previous = overwrite ? previous : [];
             foreach (var stale in Directory.EnumerateFiles(path, ".*").Where(f => TempName().IsMatch(System.IO.Path.GetFileName(f))))
                 File.Delete(stale);
             AtomicFile.CheckWritable(folder.Checkpoint);
@@ -70,6 +91,38 @@ internal sealed partial record RunFolder(string Path) : IDisposable
             throw;
         }
         return folder;
+    }
+
+    private List<string> _previous = [];
+
+    // The names of another run's results in the folder: its checkpoint, metrics, plots and TensorBoard event files.
+    private List<string> PreviousResults()
+    {
+        var found = Results.Where(f => File.Exists(f)).ToList();
+        if (Directory.Exists(TensorBoard)) found.AddRange(Directory.EnumerateFiles(TensorBoard, "events.out.tfevents.*"));
+        return found;
+    }
+
+    /// <summary>
+    /// With <c>--overwrite</c>, removes what is left of the previous run's results once this run has its first epoch to
+    /// write (its plots and TensorBoard events; the checkpoint and metrics are replaced atomically): until then the folder
+    /// keeps them, so a run that fails at once loses nothing.
+    /// </summary>
+    public void ReplacePrevious()
+    {
+        foreach (var file in _previous.Where(f => f != Checkpoint && f != Metrics)) File.Delete(file);
+        _previous = [];
+    }
+
+    // A run folder below a file (--out afile/x) is refused naming the file, not as "the folder does not exist".
+    private static string? FirstFileAbove(string path)
+    {
+        for (var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)); !string.IsNullOrEmpty(dir); dir = System.IO.Path.GetDirectoryName(dir))
+        {
+            if (Directory.Exists(dir)) return null;
+            if (File.Exists(dir)) return dir;
+        }
+        return null;
     }
 
     /// <summary>
@@ -100,16 +153,33 @@ internal sealed partial record RunFolder(string Path) : IDisposable
 
     private void Lock()
     {
+        // The lock and the pid file are this folder's own: a link, FIFO or device in their place is refused, never followed or read.
         try
         {
-            _lock = new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            _lock = PlainFile.OpenLocked(LockFile) ?? throw RunFolderException.Busy(Path, Holder());
         }
-        catch (IOException e) when (File.Exists(LockFile))
+        catch (NotPlainFileException e)
         {
-            var pid = File.Exists(PidFile) ? File.ReadAllText(PidFile).Trim() : "unknown";
-            throw RunFolderException.Busy(Path, pid, e);
+            throw new IOException($".backprop.lock in it is {e.Kind}, not a regular file; remove it", e);
         }
-        File.WriteAllText(PidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        if (PlainFile.Kind(PidFile, followLinks: false) is { } kind) throw new IOException($".backprop.pid in it is {kind}, not a regular file; remove it");
+        AtomicFile.WriteText(PidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture)); // rename(2) replaces, never follows
+    }
+
+    // The process id the holder wrote, read as a plain file of a few bytes at most.
+    private string Holder()
+    {
+        try
+        {
+            using var f = PlainFile.OpenRead(PidFile, followLinks: false);
+            Span<byte> digits = stackalloc byte[16];
+            var text = System.Text.Encoding.ASCII.GetString(digits[..f.ReadAtLeast(digits, digits.Length, throwOnEndOfStream: false)]).Trim();
+            return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid.ToString(CultureInfo.InvariantCulture) : "unknown";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
     }
 
     /// <summary>Releases the folder's lock, and removes the folder if this run created it and wrote nothing to it.</summary>
@@ -117,16 +187,28 @@ internal sealed partial record RunFolder(string Path) : IDisposable
     {
         if (_lock is not null)
         {
-            File.Delete(PidFile);
-            File.Delete(LockFile); // while still held: a run that opened it meanwhile fails its own lock, never shares it
+            TryDelete(PidFile);
+            TryDelete(LockFile); // while still held: a run that opened it meanwhile fails its own lock, never shares it
             _lock.Dispose();
             _lock = null;
         }
         RemoveIfUnused();
     }
 
-    // AtomicFile's temporary names for the run's files: .checkpoint.<32 hex>.ckpt and the like.
-    [GeneratedRegex(@"^\.(checkpoint|metrics|curves|top_losses)\.[0-9a-f]{32}\.(ckpt|jsonl|png)$")]
+    private static void TryDelete(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // replaced by a folder meanwhile: not ours to remove
+        }
+    }
+
+    // AtomicFile's temporary names for the run's files: .checkpoint.<32 hex>.ckpt, ..backprop.<32 hex>.pid and the like.
+    [GeneratedRegex(@"^\.(checkpoint|metrics|curves|top_losses|\.backprop)\.[0-9a-f]{32}\.(ckpt|jsonl|png|pid)$")]
     private static partial Regex TempName();
 
     /// <summary>Whether <see cref="Prepare"/> created the folder (it did not exist before).</summary>
@@ -160,6 +242,11 @@ internal sealed class RunFolderException : Exception
     /// <summary>Writing <paramref name="file"/> failed mid-run; <paramref name="kept"/> says what survives.</summary>
     public static RunFolderException WriteFailed(string file, string reason, string kept, Exception? inner = null) =>
         new(file, $"cannot write {file}: {reason.TrimEnd('.')}. {kept}", inner);
+
+    /// <summary>The folder holds the results of another run (<paramref name="found"/>), which this run would replace.</summary>
+    public static RunFolderException OtherRun(string folder, IReadOnlyList<string> found) =>
+        new(folder, $"the run folder {folder} holds another run's results ({string.Join(", ", found.Select(f => System.IO.Path.GetRelativePath(folder, f)).Take(5))}{(found.Count > 5 ? ", ..." : "")}); " +
+            $"continue that run with --resume {System.IO.Path.Combine(folder, "checkpoint.ckpt")}, pass another folder with --out, or pass --overwrite to replace them.", null);
 
     /// <summary>An output option names a file the run may not replace.</summary>
     public static RunFolderException Refused(string file, string option, string why) =>

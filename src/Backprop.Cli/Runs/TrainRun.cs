@@ -37,7 +37,7 @@ internal static class TrainRun
         var settings = resumed is null ? request.Overrides.ForNewRun() : request.Overrides.ForResume(resumed.Settings, resumed.Epochs);
         var path = request.OutDir ?? DefaultFolder(request, now ?? DateTime.Now);
         if (request.OutDir is null && request.Resume is null) RunFolder.RemoveAbandoned(Path.GetDirectoryName(path)!); // runs/ of killed runs
-        using var folder = RunFolder.Prepare(path);
+        using var folder = RunFolder.Prepare(path, request.Resume, request.Overwrite);
         return Train(request, observer, resumed, settings, folder, cancel);
     }
 
@@ -90,6 +90,7 @@ internal static class TrainRun
                     return false;
                 }
                 manual?.CopyTo(l1, l2);
+                folder.ReplacePrevious(); // --overwrite: the other run's plots and events go once this run has an epoch to keep
                 var saved = new Checkpoint(settings, [.. history, r], ModelState.Capture(model), new OptimizerState("sgd", settings.LearningRate, 0), CurrentRng());
                 Saving(folder.Checkpoint, history.Count, folder, () => CheckpointFile.Save(folder.Checkpoint, saved));
                 history.Add(r);
@@ -211,6 +212,9 @@ internal sealed record TrainRequest
 
     /// <summary>torch's intra-op threads on the CPU (<c>--threads</c>); <see langword="null"/> for <see cref="Bench.CpuThreads.ForStep"/>'s choice.</summary>
     public int? Threads { get; init; }
+
+    /// <summary>Whether the run may replace another run's results in <see cref="OutDir"/> (<c>--overwrite</c>).</summary>
+    public bool Overwrite { get; init; }
 
     /// <summary>An extra copy of the per-epoch metrics, JSON Lines (<c>--metrics</c>).</summary>
     public string? MetricsFile { get; init; }

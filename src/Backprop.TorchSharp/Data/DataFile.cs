@@ -125,17 +125,19 @@ internal sealed class DataFile : IDisposable
 
     private static FileStream OpenFile(string path)
     {
-        if (FileKind.NotRegularFile(path) is { } kind) // a FIFO would block open() for ever
-            throw new DataFileException(path, $"is {kind}, not a data file; pass the folder that holds the MNIST files");
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+            return PlainFile.OpenRead(path, bufferSize: 1 << 16);
+        }
+        catch (NotPlainFileException e) // a FIFO would block open() for ever, /dev/zero would never end
+        {
+            throw new DataFileException(path, $"is {e.Kind}, not a data file; pass the folder that holds the MNIST files", e);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new DataFileException(path, "the file does not exist", e);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             throw new DataFileException(path, $"the file cannot be read: {e.Message}", e);
         }

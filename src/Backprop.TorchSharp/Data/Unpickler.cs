@@ -6,21 +6,30 @@ using static Backprop.Data.PickleOpcodes;
 namespace Backprop.Data;
 
 /// <summary>
-/// A pickle machine for exactly the opcodes Python 2's cPickle writes (protocol 2) for tuples of numpy arrays: PROTO,
-/// GLOBAL, REDUCE, BUILD, MARK, the TUPLEs, the BININTs, NONE, NEWTRUE/NEWFALSE, BINSTRING/SHORT_BINSTRING, the memo
-/// (BINPUT/LONG_BINPUT/BINGET/LONG_BINGET) and STOP. Any other opcode is refused, naming it and its offset.
+/// A pickle machine for exactly the protocol-2 opcodes of two kinds of file: Python 2's cPickle of tuples of numpy
+/// arrays (the course's <c>mnist.pkl.gz</c>) and <c>torch.save</c>'s <c>data.pkl</c> of a state_dict. PROTO, GLOBAL,
+/// REDUCE, BUILD, MARK, the TUPLEs, the BININTs, LONG1, NONE, NEWTRUE/NEWFALSE, BINSTRING/SHORT_BINSTRING,
+/// BINUNICODE/SHORT_BINUNICODE, EMPTY_DICT, SETITEM(S), BINPERSID, the memo (BINPUT/LONG_BINPUT/BINGET/LONG_BINGET) and
+/// STOP. Any other opcode is refused, naming it and its offset, and so is a pickle of more than <see cref="MaxOpcodes"/>.
 /// </summary>
 /// <remarks>
 /// Python values become: int → <see cref="long"/>, bool → <see cref="bool"/>, None → <see langword="null"/>,
-/// str → <see cref="PickleString"/> (a slice of <paramref name="data"/>, never copied), tuple → <c>object?[]</c>,
-/// GLOBAL → <see cref="PickleGlobal"/>, REDUCE → whatever <paramref name="reduce"/> makes. Every length is checked
-/// against the bytes left, so nothing is allocated that the data does not hold.
+/// bytes (a Python 2 str) → <see cref="PickleString"/> (a slice of <paramref name="data"/>, never copied), str →
+/// <see cref="string"/>, tuple → <c>object?[]</c>, dict → <see cref="PickleDict"/>, GLOBAL → <see cref="PickleGlobal"/>,
+/// REDUCE → whatever <paramref name="reduce"/> makes, BINPERSID → whatever <paramref name="persistentLoad"/> makes. Every
+/// length is checked against the bytes left, so nothing is allocated that the data does not hold.
 /// </remarks>
 /// <param name="data">The whole pickle (inflated).</param>
 /// <param name="path">The file, for error messages.</param>
 /// <param name="reduce">Calls a global with its arguments (REDUCE); throws <see cref="InvalidDataException"/> for any call it does not allow.</param>
-internal sealed class Unpickler(ReadOnlyMemory<byte> data, string path, Func<PickleGlobal, object?[], object> reduce)
+/// <param name="expected">What the file should be, for the hints in errors.</param>
+/// <param name="persistentLoad">Resolves a persistent id (BINPERSID, how <c>torch.save</c> refers to a storage); <see langword="null"/>
+/// keeps to the opcodes of numpy's pickles, refusing strings, dicts, LONG1 and persistent ids.</param>
+internal sealed class Unpickler(ReadOnlyMemory<byte> data, string path, Func<PickleGlobal, object?[], object> reduce,
+    string expected = "the course's mnist.pkl.gz", Func<object?, object>? persistentLoad = null)
 {
+    private readonly FrozenSet<byte> _opcodes = persistentLoad is null ? NumpyOpcodes : StateDictOpcodes;
+
     private readonly List<object?> _stack = [];
     private readonly Stack<int> _marks = new();
     private readonly Dictionary<uint, object?> _memo = [];
@@ -45,9 +54,9 @@ internal sealed class Unpickler(ReadOnlyMemory<byte> data, string path, Func<Pic
             {
                 if (at >= data.Length) throw new InvalidDataException("the pickle ends before its STOP opcode; the file is truncated");
                 if (at == 0 && op != Proto)
-                    throw new InvalidDataException("the file is not a pickle (it does not start with the PROTO opcode); the course's mnist.pkl.gz is a gzip'ed protocol-2 pickle");
+                    throw new InvalidDataException($"the file is not a pickle (it does not start with the PROTO opcode); {expected} is a protocol-2 pickle");
                 if (++_steps > MaxOpcodes)
-                    throw new InvalidDataException($"the pickle runs more than {MaxOpcodes:N0} opcodes; the course's mnist.pkl.gz runs a few hundred");
+                    throw new InvalidDataException($"the pickle runs more than {MaxOpcodes:N0} opcodes; {expected} runs a few hundred");
                 _pos++;
                 if (Step(op)) return Single();
             }
@@ -62,16 +71,38 @@ internal sealed class Unpickler(ReadOnlyMemory<byte> data, string path, Func<Pic
     /// <summary>Runs one opcode; true at STOP.</summary>
     private bool Step(byte op)
     {
-        switch (op)
+        switch (_opcodes.Contains(op) ? op : (byte)0)
         {
             case Proto:
                 var version = Byte();
-                if (version != 2) throw new InvalidDataException($"pickle protocol {version}; the course's mnist.pkl.gz is protocol 2 (Python 2's cPickle)");
+                if (version != 2) throw new InvalidDataException($"pickle protocol {version}; {expected} is protocol 2");
                 break;
             case Global: Push(new PickleGlobal(Line(), Line())); break;
             case BinInt: Push((long)BinaryPrimitives.ReadInt32LittleEndian(Take(4).Span)); break;
             case BinInt1: Push((long)Byte()); break;
             case BinInt2: Push((long)BinaryPrimitives.ReadUInt16LittleEndian(Take(2).Span)); break;
+            case Long1:
+                var digits = Take(Byte()).Span; // little-endian two's complement
+                if (digits.Length > 8) throw new InvalidDataException($"a LONG1 of {digits.Length} bytes, beyond any size or index a file of this kind holds");
+                long value = digits.Length > 0 && (sbyte)digits[^1] < 0 ? -1 : 0;
+                for (var i = digits.Length - 1; i >= 0; i--) value = (value << 8) | digits[i];
+                Push(value);
+                break;
+            case BinUnicode: Push(Utf8(Take(checked((int)BinaryPrimitives.ReadUInt32LittleEndian(Take(4).Span))))); break;
+            case ShortBinUnicode: Push(Utf8(Take(Byte()))); break;
+            case EmptyDict: Push(new PickleDict()); break;
+            case SetItem:
+                var pair = Pop(2);
+                Dict().Add(pair[0], pair[1]);
+                break;
+            case SetItems:
+                if (!_marks.TryPop(out var itemsMark)) throw new InvalidDataException("SETITEMS without a MARK");
+                var items = Pop(_stack.Count - itemsMark, above: itemsMark);
+                if (items.Length % 2 != 0) throw new InvalidDataException("SETITEMS with a key and no value");
+                var dict = Dict();
+                for (var i = 0; i < items.Length; i += 2) dict.Add(items[i], items[i + 1]);
+                break;
+            case BinPersId: Push(persistentLoad!(Pop(1)[0])); break;
             case None: Push(null); break;
             case NewTrue: Push(true); break;
             case NewFalse: Push(false); break;
@@ -108,7 +139,7 @@ internal sealed class Unpickler(ReadOnlyMemory<byte> data, string path, Func<Pic
                 return true;
             default:
                 throw new InvalidDataException(
-                    "unexpected pickle opcode; the course's mnist.pkl.gz uses only the opcodes Python 2's cPickle writes for numpy arrays — is this that file?");
+                    $"unexpected pickle opcode; {expected} never uses it — is this that file?");
         }
         return false;
     }
@@ -124,10 +155,24 @@ internal sealed class Unpickler(ReadOnlyMemory<byte> data, string path, Func<Pic
 
     private object? Top() => _stack.Count > 0 ? _stack[^1] : throw new InvalidDataException("the stack is empty");
 
-    /// <summary>Pops the top <paramref name="count"/> objects, in stack order, as a tuple.</summary>
-    private object?[] Pop(int count)
+    private PickleDict Dict() => Top() as PickleDict ?? throw new InvalidDataException($"SETITEM on {Show(Top())}, which is not a dict");
+
+    private static string Utf8(ReadOnlyMemory<byte> bytes)
     {
-        var floor = _marks.TryPeek(out var mark) ? mark : 0;
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes.Span);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new InvalidDataException("a BINUNICODE string that is not UTF-8", e);
+        }
+    }
+
+    /// <summary>Pops the top <paramref name="count"/> objects, in stack order, as a tuple.</summary>
+    private object?[] Pop(int count, int? above = null)
+    {
+        var floor = above ?? (_marks.TryPeek(out var mark) ? mark : 0);
         if (count > _stack.Count - floor)
             throw new InvalidDataException($"needs {count} stack items but finds {_stack.Count - floor}{(_marks.Count > 0 ? " above the last MARK" : "")}");
         var items = _stack.GetRange(_stack.Count - count, count).ToArray();
@@ -199,6 +244,23 @@ internal static class PickleOpcodes
     public const byte LongBinPut = (byte)'r';
     public const byte BinGet = (byte)'h';
     public const byte LongBinGet = (byte)'j';
+    public const byte Long1 = 0x8a;
+    public const byte BinUnicode = (byte)'X';
+    public const byte ShortBinUnicode = 0x8c;
+    public const byte EmptyDict = (byte)'}';
+    public const byte SetItem = (byte)'s';
+    public const byte SetItems = (byte)'u';
+    public const byte BinPersId = (byte)'Q';
+
+    /// <summary>What Python 2's cPickle writes for tuples of numpy arrays (the course's <c>mnist.pkl.gz</c>).</summary>
+    public static readonly FrozenSet<byte> NumpyOpcodes = new[]
+    {
+        Proto, Stop, Mark, Global, Reduce, Build, BinInt, BinInt1, BinInt2, None, NewTrue, NewFalse, BinString, ShortBinString,
+        TupleFromMark, EmptyTuple, Tuple1, Tuple2, Tuple3, BinPut, LongBinPut, BinGet, LongBinGet,
+    }.ToFrozenSet();
+
+    /// <summary>What <c>torch.save</c> writes for a state_dict (protocol 2): those, plus str, dicts, LONG1 and persistent ids (its storages).</summary>
+    public static readonly FrozenSet<byte> StateDictOpcodes = NumpyOpcodes.Union([Long1, BinUnicode, ShortBinUnicode, EmptyDict, SetItem, SetItems, BinPersId]).ToFrozenSet();
 
     private static readonly FrozenDictionary<byte, string> Names = new Dictionary<byte, string>
     {
@@ -245,6 +307,41 @@ internal sealed record PickleString(ReadOnlyMemory<byte> Bytes)
 
     /// <inheritdoc/>
     public override string ToString() => Bytes.Length <= 16 ? $"'{Text}'" : $"<{Bytes.Length:N0} bytes>";
+}
+
+/// <summary>
+/// A Python dict (EMPTY_DICT, or an <c>OrderedDict</c> a reader's REDUCE makes), its items in insertion order. Its BUILD
+/// state (an <c>OrderedDict</c>'s <c>__dict__</c>, such as a state_dict's <c>_metadata</c>) is kept, not interpreted.
+/// </summary>
+internal sealed class PickleDict : IPickleBuildable
+{
+    private static readonly object NoneKey = new();
+    private readonly List<KeyValuePair<object?, object?>> _items = [];
+    private readonly Dictionary<object, int> _index = [];
+
+    /// <summary>The items, in the order they were set (a key set twice keeps its first place and its last value, as in Python).</summary>
+    public IReadOnlyList<KeyValuePair<object?, object?>> Items => _items;
+
+    /// <summary>What BUILD gave it, if anything.</summary>
+    public object? State { get; private set; }
+
+    /// <summary>Sets <paramref name="key"/> to <paramref name="value"/>.</summary>
+    public void Add(object? key, object? value)
+    {
+        if (_index.TryGetValue(key ?? NoneKey, out var at))
+        {
+            _items[at] = new(key, value);
+            return;
+        }
+        _index[key ?? NoneKey] = _items.Count;
+        _items.Add(new(key, value));
+    }
+
+    /// <inheritdoc/>
+    public void SetState(object? state) => State = state;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"a dict of {_items.Count} items";
 }
 
 /// <summary>An object made by REDUCE that the BUILD opcode then fills in (Python's <c>__setstate__</c>).</summary>

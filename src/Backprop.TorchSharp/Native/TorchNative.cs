@@ -211,11 +211,11 @@ public static partial class TorchNative
         var target = Path.Combine(dir, FileName);
         for (var folder = dir; !string.IsNullOrEmpty(folder); folder = Path.GetDirectoryName(folder)) // the nearest thing that exists must be a folder
         {
-            var kind = FileKind.NotRegularFile(folder);
+            var kind = PlainFile.Kind(folder);
             if (kind is "a folder") break;
             if (kind is not null || File.Exists(folder)) throw new IOException($"{folder} is {kind ?? "a file"}, not a folder");
         }
-        switch (FileKind.NotRegularFile(target, followLinks: false))
+        switch (PlainFile.Kind(target, followLinks: false))
         {
             case null when File.Exists(target) && new FileInfo(target).Length == patched.Length && File.ReadAllBytes(target).AsSpan().SequenceEqual(patched):
                 return target;

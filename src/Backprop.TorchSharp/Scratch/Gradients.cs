@@ -29,10 +29,12 @@ public static class Gradients
         /// <summary>dL/dt, the same shape as the tensor: the lesson's <c>t.g</c>.</summary>
         /// <exception cref="InvalidOperationException">Read before a backward pass set it, or after its dispose scope ended; the message names the tensor's shape.</exception>
         /// <exception cref="ArgumentException">Set to a gradient whose shape differs from the tensor's; the message names both shapes.</exception>
+        /// <exception cref="ObjectDisposedException">The tensor itself was disposed: like its data, its gradient is gone.</exception>
         public Tensor G
         {
             get
             {
+                ObjectDisposedException.ThrowIf(t.IsInvalid, t);
                 if (!Table.TryGetValue(t, out var g))
                     throw new InvalidOperationException(
                         $"this {Shapes.Format(t.shape)} tensor has no gradient yet: run the backward pass (of the layer it feeds, or of the model) first");
@@ -43,6 +45,7 @@ public static class Gradients
             set
             {
                 ArgumentNullException.ThrowIfNull(value);
+                ObjectDisposedException.ThrowIf(t.IsInvalid, t);
                 if (!value.shape.AsSpan().SequenceEqual(t.shape))
                     throw new ArgumentException(
                         $"a gradient of shape {Shapes.Format(value.shape)} does not fit a tensor of shape {Shapes.Format(t.shape)}", nameof(value));
@@ -51,6 +54,6 @@ public static class Gradients
         }
 
         /// <summary>Whether <c>G</c> has been set (and its dispose scope has not ended).</summary>
-        public bool HasG => Table.TryGetValue(t, out var g) && !g.IsInvalid;
+        public bool HasG => !t.IsInvalid && Table.TryGetValue(t, out var g) && !g.IsInvalid;
     }
 }

@@ -17,8 +17,10 @@ public static class Models
     /// <param name="device">Where the model lives; <see langword="null"/> for the CPU.</param>
     /// <param name="nIn">Inputs per sample (784).</param>
     /// <param name="nOut">Classes (10).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="lr"/> is not a finite number above 0, or <paramref name="nh"/> is not positive.</exception>
     public static (Sequential Model, SGD Opt) GetModel(double lr = 0.5, int nh = 50, Device? device = null, int nIn = 784, int nOut = 10)
     {
+        if (!double.IsFinite(lr) || lr <= 0) throw new ArgumentOutOfRangeException(nameof(lr), lr, $"lr must be a finite number above 0, got {lr}");
         var model = GetSequential(nh, nIn, nOut);
         if (device is not null) model.to(device);
         return (model, optim.SGD(model.parameters(), lr));

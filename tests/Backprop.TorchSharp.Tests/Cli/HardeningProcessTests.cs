@@ -90,7 +90,7 @@ public sealed class HardeningProcessTests
 
         Assert.Equal(1, code);
         Assert.Contains($"in use by another backprop run (process {first.Id})", err);
-        var (again, _, againErr) = Run("train", "--epochs", "1", "--device", "cpu", "--out", dir.Path);
+        var (again, _, againErr) = Run("train", "--epochs", "1", "--device", "cpu", "--out", dir.Path, "--overwrite"); // the killed run's results stay until replaced
         Assert.True(again == 0, againErr);
     }
 
@@ -154,7 +154,123 @@ public sealed class HardeningProcessTests
         }
         Assert.Matches($@"{Regex.Escape(name)}\s+unreadable\s+is a FIFO \(named pipe\)", verifyOut);
         Assert.False(Directory.Exists(dir.File("run")));
-        Assert.Equal("a FIFO (named pipe)", FileKind.NotRegularFile(dir.File(name)));
+        Assert.Equal("a FIFO (named pipe)", PlainFile.Kind(dir.File(name)));
+    }
+    // Issue 24, class 1: the run folder's own files are never followed through a link, nor read from a FIFO or device.
+    [Fact]
+    public void The_run_folders_lock_and_pid_files_are_never_followed_nor_read_from_a_fifo()
+    {
+        using var dir = new TempDir();
+        var run = dir.File("run");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(dir.File("victim"), "my data");
+        File.CreateSymbolicLink(Path.Combine(run, ".backprop.pid"), dir.File("victim"));
+        var (pidLink, _, pidErr) = Run("train", "--epochs", "1", "--out", run);
+        File.Delete(Path.Combine(run, ".backprop.pid"));
+        File.CreateSymbolicLink(Path.Combine(run, ".backprop.lock"), dir.File("missing"));
+        var (lockLink, _, lockErr) = Run("train", "--epochs", "1", "--out", run);
+        File.Delete(Path.Combine(run, ".backprop.lock"));
+        // Held by this process, with a FIFO where the holder's pid belongs: refused at once, the pid unknown.
+        using (RunFolder.Prepare(run))
+        {
+            File.Delete(Path.Combine(run, ".backprop.pid"));
+            Sh("mkfifo", Path.Combine(run, ".backprop.pid"));
+            var (busy, _, busyErr) = Run("train", "--epochs", "1", "--out", run);
+            Assert.Equal(1, busy);
+            Assert.Contains("in use by another backprop run (process unknown)", busyErr);
+            File.Delete(Path.Combine(run, ".backprop.pid"));
+        }
+
+        Assert.Equal((1, 1), (pidLink, lockLink));
+        Assert.Contains(".backprop.pid in it is a symbolic link, not a regular file; remove it", pidErr);
+        Assert.Contains(".backprop.lock in it is a symbolic link, not a regular file; remove it", lockErr);
+        Assert.Equal("my data", File.ReadAllText(dir.File("victim")));
+        Assert.False(File.Exists(dir.File("missing")));
+    }
+
+    // Class 2: --out into another run's folder, unless it resumes that folder's checkpoint or says --overwrite.
+    [Fact]
+    public void A_run_into_another_runs_folder_is_refused_unless_it_resumes_it_or_overwrites_it()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, Run("train", "--epochs", "1", "--hidden", "8", "--out", dir.Path).Code);
+        var before = File.ReadAllBytes(dir.File("checkpoint.ckpt"));
+        var events = Directory.GetFiles(dir.File("tensorboard"));
+
+        var (other, _, otherErr) = Run("train", "--epochs", "1", "--out", dir.Path);
+        var unchanged = File.ReadAllBytes(dir.File("checkpoint.ckpt"));
+        var (resumed, _, resumedErr) = Run("train", "--resume", dir.File("checkpoint.ckpt"), "--epochs", "2", "--out", dir.Path);
+        var (overwrite, _, overwriteErr) = Run("train", "--epochs", "1", "--out", dir.Path, "--overwrite");
+
+        Assert.Equal(1, other);
+        Assert.Contains("holds another run's results (checkpoint.ckpt, metrics.jsonl", otherErr);
+        Assert.Contains("--overwrite", otherErr);
+        Assert.Equal(before, unchanged);
+        Assert.True(resumed == 0, resumedErr);
+        Assert.True(overwrite == 0, overwriteErr);
+        Assert.Equal(50, CheckpointFile.Load(dir.File("checkpoint.ckpt")).Settings.Hidden);
+        Assert.Single(Directory.GetFiles(dir.File("tensorboard"))); // the other run's two event files are gone, not mixed in
+        Assert.DoesNotContain(events[0], Directory.GetFiles(dir.File("tensorboard")));
+    }
+
+    // Class 4: a FIFO named like a state_dict is refused by evaluate, predict and export without blocking.
+    [Fact]
+    public void A_fifo_named_pt_or_safetensors_is_refused_without_blocking()
+    {
+        using var dir = new TempDir();
+        Sh("mkfifo", dir.File("m.pt"));
+        Sh("mkfifo", dir.File("m.safetensors"));
+
+        var (evaluate, _, evaluateErr) = Run("evaluate", dir.File("m.pt"));
+        var (predict, _, predictErr) = Run("predict", dir.File("m.safetensors"), "digit.png");
+        var (export, _, exportErr) = Run("export", dir.File("m.pt"), "--format", "onnx");
+        var (device, _, deviceErr) = Run("evaluate", "/dev/zero");
+
+        Assert.Equal((1, 1, 1, 1), (evaluate, predict, export, device));
+        foreach (var err in new[] { evaluateErr, predictErr, exportErr })
+            Assert.Contains("is a FIFO (named pipe), not a model file", err);
+        Assert.Contains("/dev/zero: is a character device, not a model file", deviceErr);
+    }
+
+    // Classes 10 and 13: a closed standard output is named; a malformed locale no longer aborts .NET.
+    [Fact]
+    public void A_closed_standard_output_is_named_and_a_malformed_locale_is_harmless()
+    {
+        var (closed, _, closedErr) = ChildProcess.Run("/bin/sh", ["-c", $"exec dotnet '{Repo.RunnerDll}' info >&-"], TimeSpan.FromMinutes(2));
+        var (locale, localeOut, localeErr) = ChildProcess.Run("dotnet", [Repo.RunnerDll, "info"], TimeSpan.FromMinutes(2), new Dictionary<string, string> { ["LC_ALL"] = "x@y.z" });
+        var (german, germanOut, _) = ChildProcess.Run("dotnet", [Repo.RunnerDll, "gradcheck"], TimeSpan.FromMinutes(2), new Dictionary<string, string> { ["LC_ALL"] = "de_DE.UTF-8" });
+
+        Assert.Equal(1, closed);
+        Assert.Contains("standard output is closed", closedErr);
+        Assert.DoesNotContain("denied", closedErr);
+        Assert.True(locale == 0, localeErr);
+        Assert.Contains("TorchSharp", localeOut);
+        Assert.Equal(0, german);
+        Assert.DoesNotMatch(@"\d,\d", germanOut); // one decimal separator whatever the locale
+    }
+
+    // Class 12: SIGHUP ends the command as SIGTERM does, and the fast exit leaves none of the runtime's files in $TMPDIR.
+    [Fact]
+    public async Task A_hang_up_ends_the_command_with_130_and_leaves_no_runtime_files_in_tmpdir()
+    {
+        using var tmp = new TempDir();
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = Repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Repo.RunnerDll, "bench", "--epochs", "50" }) psi.ArgumentList.Add(a);
+        psi.Environment["TMPDIR"] = tmp.Path;
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.False(p.HasExited, "bench ended before the signal");
+        Assert.NotEmpty(Directory.GetFileSystemEntries(tmp.Path, $"*-{p.Id}-*")); // the runtime's pipes and socket, while it runs
+
+        Signal(p, "HUP");
+
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "bench ran on after SIGHUP");
+        Assert.Equal(130, p.ExitCode);
+        await stdout;
+        await stderr;
+        Assert.Empty(Directory.GetFileSystemEntries(tmp.Path));
     }
 }
 

@@ -175,4 +175,40 @@ public sealed class PredictCommandTests(PredictFixture f) : IClassFixture<Predic
         Assert.Contains($"error: {bomb} is 30000 × 30000 pixels, more than the 50 megapixels predict reads", err);
         if (OperatingSystem.IsLinux()) Assert.Contains("error: /dev/zero is a character device, not an image file", err);
     }
+
+    [Fact]
+    public void Flat_28x28_cut_and_implausible_pictures_are_refused_by_name()
+    {
+        var flat = f.Dir.File("flat28.png");
+        Png.Save(flat, 28, 28, [.. Enumerable.Repeat((byte)200, 28 * 28 * 4)]);
+        var jpeg = File.ReadAllBytes(Render(2, darkOnLight: true, 200, 150, 5, "jpg"));
+        var half = f.Dir.File("half.jpg");
+        File.WriteAllBytes(half, jpeg[..(jpeg.Length / 2)]);
+        // The JPEG's own header (SOF0: FF C0, length, precision, height, width) made to claim 7000 × 7000 in a few KB.
+        var claims = f.Dir.File("claims.jpg");
+        var sof = jpeg.AsSpan().IndexOf((ReadOnlySpan<byte>)[0xff, 0xc0]);
+        BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(sof + 5), 7000);
+        BinaryPrimitives.WriteUInt16BigEndian(jpeg.AsSpan(sof + 7), 7000);
+        File.WriteAllBytes(claims, jpeg);
+        // An 8 × 8 PNG whose header claims 3 × 16,000,000: under 50 megapixels, and no picture of one digit.
+        var tall = f.Dir.File("tall.png");
+        var png = Png.Encode(8, 8, new byte[8 * 8 * 4]);
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(16), 3);
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(20), 16_000_000);
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc32.Iso.Of(png.AsSpan(12, 17)));
+        File.WriteAllBytes(tall, png);
+        var cut = f.Dir.File("cut.png");
+        var whole = File.ReadAllBytes(Render(3, darkOnLight: false, 200, 150, 5));
+        File.WriteAllBytes(cut, whole[..^12]); // no IEND
+
+        var (code, stdout, err) = BackpropAppTests.Run("predict", f.Checkpoint, flat, half, claims, tall, cut);
+
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Equal("", stdout);
+        Assert.Contains($"error: {flat} holds no digit: it is one flat shade (28×28)", err);
+        Assert.Contains($"error: {half} is a truncated JPEG", err);
+        Assert.Contains($"error: {claims} claims 7000 × 7000 pixels in {jpeg.Length:N0} bytes", err);
+        Assert.Contains($"error: {tall} is 3 × 16000000 pixels, more than 50 times as long as it is wide", err);
+        Assert.Contains($"error: {cut} is a truncated PNG", err);
+    }
 }

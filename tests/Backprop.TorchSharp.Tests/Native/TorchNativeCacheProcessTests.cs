@@ -68,7 +68,7 @@ public sealed class TorchNativeCacheProcessTests
         Assert.Equal("", err);
         Assert.Equal(0, procCode);
         Assert.Contains("train", procOutput); // the splits' table: torch loaded
-        Assert.Equal("a character device", FileKind.NotRegularFile("/dev/null"));
+        Assert.Equal("a character device", PlainFile.Kind("/dev/null"));
     }
 
     [NativePatchFact]
@@ -92,8 +92,8 @@ public sealed class TorchNativeCacheProcessTests
         Assert.Contains($"cannot write there: {folderCache}/{key}/libLibTorchSharp.so is a folder where the library's copy belongs", output);
         Assert.Equal(0, linkCode);
         Assert.Contains($"native patched:   yes, {link}", linkOutput);
-        Assert.Null(FileKind.NotRegularFile(link, followLinks: false)); // the link itself was replaced by the copy
-        Assert.Equal("a character device", FileKind.NotRegularFile("/dev/zero"));
+        Assert.Null(PlainFile.Kind(link, followLinks: false)); // the link itself was replaced by the copy
+        Assert.Equal("a character device", PlainFile.Kind("/dev/zero"));
     }
 
     [NativePatchFact]

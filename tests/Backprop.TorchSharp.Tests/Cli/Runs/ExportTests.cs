@@ -202,7 +202,7 @@ public sealed class ExportTests(ExportedModel model) : IClassFixture<ExportedMod
         using (var scope = NewDisposeScope())
             TorchSharp.PyBridge.Safetensors.SaveStateDict(foreign, new Dictionary<string, TorchSharp.torch.Tensor> { ["fc.weight"] = zeros(10, 784) });
 
-        foreach (var (file, says) in new[] { (truncated, "is not a readable PyTorch state_dict"), (garbage, "is not a readable PyTorch state_dict"), (foreign, "fc.weight (10, 784), not the lesson's"), (model.File("none.pt"), "no such file") })
+        foreach (var (file, says) in new[] { (truncated, "is not a readable PyTorch state_dict: it starts as a zip archive but is truncated or damaged"), (garbage, "is not a backprop checkpoint, a PyTorch .pt"), (foreign, "fc.weight (10, 784), not the lesson's"), (model.File("none.pt"), "no such file") })
         {
             var (code, stdout, stderr) = BackpropAppTests.Run("evaluate", file, "--data", Repo.Data, "--png", model.File("cm.png"));
             Assert.Equal(ExitCodes.Failed, code);

@@ -166,8 +166,9 @@ public sealed class TrainRunTests
         File.WriteAllText(dir.File("m.jsonl"), "{\"epoch\": 1}\n");
         File.WriteAllText(dir.File("checkpoint.ckpt"), "kept");
 
+        // Even with --overwrite, another run's files go only when this run has an epoch to put in their place.
         Assert.Throws<DataFileException>(() =>
-            TrainRun.Execute(Request(dir.Path) with { MetricsFile = dir.File("m.jsonl"), DataDir = dir.File("nothing") }, new Recorder()));
+            TrainRun.Execute(Request(dir.Path) with { MetricsFile = dir.File("m.jsonl"), DataDir = dir.File("nothing"), Overwrite = true }, new Recorder()));
 
         Assert.Equal("{\"epoch\": 1}\n", File.ReadAllText(dir.File("m.jsonl")));
         Assert.Equal("kept", File.ReadAllText(dir.File("checkpoint.ckpt")));
