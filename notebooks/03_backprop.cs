@@ -7,6 +7,12 @@
 // in tests/Backprop.TorchSharp.Tests/Notebooks/Course/03_backprop.txt. The test_close checks print nothing where they
 // run, as in the course; the Summary lists them, and the program exits non-zero if one fails.
 // The lesson's .g is the library's G extension on Tensor (using Backprop.Scratch): inp.G = out.G.matmul(w.t()).
+// PublishAot=false: a file-based program defaults to native AOT, whose packs (230 MB) this notebook never uses.
+// CopyLocalLockFileAssemblies=false with the dev runtimeconfig: the program runs TorchSharp and libtorch from the NuGet
+// cache instead of copying libtorch (480 MB) into each notebook's build folder.
+#:property PublishAot=false
+#:property CopyLocalLockFileAssemblies=false
+#:property GenerateRuntimeConfigDevFile=true
 #:project ../src/Backprop.TorchSharp
 
 using System.Runtime.CompilerServices;

@@ -1,6 +1,12 @@
 // fast.ai course 2022 part 2, notebook 04_minibatch_training, in C#: the course's cells in the course's order, each
 // printing what the course's printed, marked `Out[N]:` (N: the cell's number among the notebook's code cells).
 // Run from the repository root: dotnet run notebooks/04_minibatch_training.cs
+// PublishAot=false: a file-based program defaults to native AOT, whose packs (230 MB) this notebook never uses.
+// CopyLocalLockFileAssemblies=false with the dev runtimeconfig: the program runs TorchSharp and libtorch from the NuGet
+// cache instead of copying libtorch (480 MB) into each notebook's build folder.
+#:property PublishAot=false
+#:property CopyLocalLockFileAssemblies=false
+#:property GenerateRuntimeConfigDevFile=true
 #:project ../src/Backprop.TorchSharp
 
 using System.Diagnostics;

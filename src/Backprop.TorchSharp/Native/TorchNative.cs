@@ -80,6 +80,13 @@ public static partial class TorchNative
         if (original is null) return $"no packaged {FileName} found next to the application; left to TorchSharp";
 
         var error = TryLoad(original, out _);
+        if (error is not null && MissingLibstdcxxVersion(error) is null)
+        {
+            // libtorch in a package folder of its own (a program that runs from the NuGet cache): the original's $ORIGIN
+            // run path does not find it.
+            PreloadDependencies(original, ElfImage.Load(original));
+            error = TryLoad(original, out _);
+        }
         if (error is null) return $"the packaged {FileName} loads as it is";
 
         var bytes = File.ReadAllBytes(original);
@@ -88,7 +95,7 @@ public static partial class TorchNative
         while (MissingLibstdcxxVersion(error) is { } version)
         {
             if (weakened.Contains(version) || weakened.Count == MaxWeakenedVersions)
-                return $"{FileName} still fails after weakening {string.Join(", ", weakened)}: {error}";
+                return _failure = $"{FileName} still fails after weakening {string.Join(", ", weakened)}: {error}";
             bytes = WeakVersionPatch.Apply(bytes, original, "libstdc++.so.6", version);
             weakened.Add(version);
             var (patched, temporary, skipped) = WriteSomewhere(key, bytes);
@@ -105,7 +112,9 @@ public static partial class TorchNative
                 return Use(patched, handle, weakened) + (temporary ? $" (a private temporary copy, deleted once loaded: {skipped}; set BACKPROP_NATIVE_CACHE to a writable folder to keep it)"
                     : skipped.Length > 0 ? $" (skipped {skipped})" : "");
         }
-        return $"the packaged {FileName} fails to load for a reason a patch cannot fix: {error}";
+        // Never left to TorchSharp from here: its fallback copies libtorch (500 MB) into the application's or the NuGet
+        // cache's folder, then fails the same way.
+        return _failure = $"the packaged {FileName} fails to load for a reason a patch cannot fix: {error}";
     }
 
     private static string Use(string patched, IntPtr handle, List<string> weakened)
@@ -143,7 +152,14 @@ public static partial class TorchNative
         }
     }
 
-    private static string? FindPackagedLibrary()
+    private static string? FindPackagedLibrary() => NativeSearchDirectories().Select(d => Path.Combine(d, FileName)).FirstOrDefault(File.Exists);
+
+    /// <summary>
+    /// Where the host looks for native libraries: its own list (the build output's folders or, for a program that runs
+    /// from the NuGet cache such as a notebook, each package's <c>runtimes/&lt;rid&gt;/native</c>), then the application's
+    /// and TorchSharp's folders.
+    /// </summary>
+    private static List<string> NativeSearchDirectories()
     {
         var dirs = new List<string>();
         if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string searchDirs)
@@ -156,17 +172,20 @@ public static partial class TorchNative
             dirs.Add(Path.Combine(dir, "runtimes", RuntimeInformation.RuntimeIdentifier, "native"));
             dirs.Add(Path.Combine(dir, "runtimes", $"linux-{RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}", "native"));
         }
-        return dirs.Select(d => Path.Combine(d, FileName)).FirstOrDefault(File.Exists);
+        return dirs;
     }
 
-    /// <summary>Loads, from the original's folder, the libraries the copy needs: its <c>$ORIGIN</c> run path no longer finds them from the cache.</summary>
+    /// <summary>
+    /// Loads the libraries the copy needs (libtorch, libc10, libtorch_cpu) from the original's folder or, where libtorch
+    /// comes from a package of its own, from the host's other native folders: the copy's <c>$ORIGIN</c> run path no
+    /// longer finds them from the cache.
+    /// </summary>
     private static void PreloadDependencies(string original, ElfImage image)
     {
-        var dir = Path.GetDirectoryName(original)!;
+        string[] dirs = [Path.GetDirectoryName(original)!, .. NativeSearchDirectories()];
         foreach (var needed in image.Needed)
         {
-            var path = Path.Combine(dir, needed);
-            if (File.Exists(path)) NativeLibrary.Load(path);
+            if (dirs.Select(d => Path.Combine(d, needed)).FirstOrDefault(File.Exists) is { } path) NativeLibrary.Load(path);
         }
     }
 

@@ -12,7 +12,7 @@ public sealed class ToolPackageTests
         var project = Path.Combine(Repo.Root, "src", "Backprop.Cli", "Backprop.Cli.csproj");
 
         // Build outputs go to the temporary folder too (BaseOutputPath), so the test leaves no Release build in the tree.
-        // Packing restores for this platform's runtime identifier: from the NuGet cache, or once 175 MB of .NET runtime packs.
+        // Packing restores for this platform's runtime identifier, but the tool is framework-dependent: no runtime pack is downloaded.
         var pack = ChildProcess.Run("dotnet", ["pack", project, "-c", "Release", "-o", dir.File("packages"),
             $"-p:BaseOutputPath={dir.File("bin")}/", "-v", "q", "-nologo"], TimeSpan.FromMinutes(8));
         Assert.True(pack.Code == 0, $"dotnet pack failed:\n{pack.Out}\n{pack.Err}");
@@ -24,6 +24,14 @@ public sealed class ToolPackageTests
         {
             var entries = zip.Entries.Select(e => e.FullName).ToHashSet();
             foreach (var notice in new[] { "README.md", "NOTICE", "fonts/LICENSE" }) Assert.Contains(notice, entries); // the embedded fonts' licence among them
+            var natives = entries.Where(e => e.Contains("/native/", StringComparison.Ordinal) || e.EndsWith(".so", StringComparison.Ordinal)).Select(Path.GetFileName).ToHashSet();
+            if (OperatingSystem.IsLinux())
+            {
+                Assert.Contains("libtorch_cpu.so", natives);
+                Assert.Contains("libLibTorchSharp.so", natives);
+                Assert.DoesNotContain("libtorch_python.so", natives); // libtorch's Python and test libraries are left out (Directory.Build.targets)
+                Assert.DoesNotContain("libjitbackend_test.so", natives);
+            }
         }
 
         var install = ChildProcess.Run("dotnet", ["tool", "install", "Backprop.TorchSharp.Cli", "--version", "0.1.0", "--tool-path", dir.File("tools"),
