@@ -34,14 +34,56 @@ public sealed class BackpropAppTests
     [InlineData("bench", "--epochs", "0")]
     [InlineData("bench", "--samples", "10")]
     [InlineData("bench", "--batch-sizes", "50", "0")]
-    public void A_bad_command_line_prints_the_error_and_usage_and_exits_2(params string[] args)
+    public void A_bad_command_line_prints_the_error_then_a_pointer_to_help_and_exits_2(params string[] args)
     {
         var (code, stdout, stderr) = Run(args);
 
         Assert.Equal(ExitCodes.Usage, code);
-        Assert.StartsWith("error: ", stderr);
-        Assert.Contains("Usage:", stderr);
+        var lines = stderr.TrimEnd('\n').Split('\n');
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.All(lines[..^1], l => Assert.StartsWith("error: ", l));
+        Assert.Matches(@"^Run '.* --help' for the (commands and )?options\.$", lines[^1]); // one line, not the help itself
+        Assert.DoesNotContain("Usage:", stderr);
         Assert.Empty(stdout);
+    }
+
+    [Theory]
+    [InlineData("error: unknown command 'trian'; did you mean 'train'?", "trian")]
+    [InlineData("error: unknown command 'evalute'; did you mean 'evaluate'?", "evalute", "run/checkpoint.ckpt")]
+    [InlineData("error: unknown option '--epoch' for 'train'; did you mean '--epochs'?", "train", "--epoch", "3")]
+    [InlineData("error: unknown option '--Epochs' for 'train'; did you mean '--epochs'?", "train", "--Epochs", "3")]
+    [InlineData("error: unknown option '--ep' for 'train'; did you mean '--epochs'?", "train", "--ep", "3")]
+    [InlineData("error: unexpected argument 'epochs' for 'train'; did you mean '--epochs'?", "train", "epochs", "3")]
+    [InlineData("error: unknown option '--splt' for 'evaluate'; did you mean '--split'?", "evaluate", "x.ckpt", "--splt", "valid")]
+    [InlineData("error: unknown command 'verfy' for 'data'; did you mean 'verify'?", "data", "verfy")]
+    [InlineData("error: unknown command 'fly'; the commands are train, evaluate, export, predict, gradcheck, data, bench and info", "fly")]
+    [InlineData("error: unknown command 'shred' for 'data'; the commands are info, verify and download", "data", "shred")]
+    [InlineData("error: 'data' needs a command: info, verify or download", "data")]
+    [InlineData("error: unknown option '-x' for 'train'", "train", "-x")]
+    public void A_typo_gets_one_error_with_what_was_meant(string error, params string[] args)
+    {
+        var (code, _, stderr) = Run(args);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        var lines = stderr.TrimEnd('\n').Split('\n');
+        Assert.Equal(2, lines.Length); // the value after an unknown option, or the words after an unknown command, are not errors of their own
+        Assert.Equal(error, lines[0]);
+        var command = args[0] is "data" or "train" or "evaluate" ? args[0] + " " : "";
+        Assert.EndsWith($" {command}--help' for the {(args[0] == "data" || command == "" ? "commands and " : "")}options.", lines[1]);
+    }
+
+    [Theory]
+    [InlineData("cross_entropy", "train", "--loss", "cross-entropy")]
+    [InlineData("manual", "train", "--gradients", "manuel")]
+    [InlineData("test", "evaluate", "x.ckpt", "--split", "tset")]
+    public void A_misspelt_choice_is_refused_on_one_line_with_what_was_meant(string meant, params string[] args)
+    {
+        var (code, _, stderr) = Run(args);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        var lines = stderr.TrimEnd('\n').Split('\n');
+        Assert.Equal(2, lines.Length); // the choices share the error's line
+        Assert.EndsWith($"; did you mean '{meant}'?", lines[0]);
     }
 
     [Fact]

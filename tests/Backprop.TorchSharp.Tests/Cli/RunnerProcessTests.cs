@@ -49,13 +49,16 @@ public sealed class RunnerProcessTests
     }
 
     [Fact]
-    public void An_unknown_command_prints_usage_and_exits_2()
+    public void A_misspelt_command_says_what_was_meant_points_to_help_and_exits_2()
     {
-        var (code, _, stderr) = Run(null, "fly");
+        var (code, stdout, stderr) = Run(null, "trian");
 
         Assert.Equal(2, code);
-        Assert.Contains("Usage:", stderr);
-        Assert.Contains("backprop [command] [options]", stderr);
+        Assert.Equal("", stdout);
+        var lines = stderr.TrimEnd('\n').Split('\n');
+        Assert.Equal("error: unknown command 'trian'; did you mean 'train'?", lines[0]);
+        Assert.Matches(@"^Run 'dotnet \S*backprop\.dll --help' for the commands and options\.$", lines[1]); // a command to paste, as the user started it
+        Assert.Equal(2, lines.Length);
     }
 
     [Fact]
