@@ -32,7 +32,7 @@ public static class BackpropApp
         {
             io.Error.WriteLine($"error: {e.Message}");
             if (e is DataFileException { File: var missing } && !File.Exists(missing)) // data not found, rather than a damaged file
-                io.Error.WriteLine("Run from the repository root (it ships data/mnist/), pass --data DIR, or fetch the course's file with `backprop data download`.");
+                io.Error.WriteLine(Options.NoDataAdvice(parsed.GetValue<string>("--data") ?? missing, Options.DataGiven(parsed)));
             return ExitCodes.Failed;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

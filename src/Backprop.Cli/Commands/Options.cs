@@ -7,20 +7,42 @@ namespace Backprop.Cli.Commands;
 /// <summary>Options shared by several commands, and value checks that turn bad values into usage errors.</summary>
 internal static class Options
 {
-    /// <summary><c>--data DIR</c>: where MNIST is.</summary>
-    public static Option<string> Data()
+    /// <summary><c>--data DIR</c>: where MNIST is, as an absolute path (so that every message names the place itself).</summary>
+    public static Option<string> Data() => new("--data")
     {
-        var o = new Option<string>("--data")
+        Description = "MNIST: a folder with the IDX files (or a mnist/ folder holding them), or the course's mnist.pkl.gz or its folder",
+        HelpName = "DIR",
+        DefaultValueFactory = _ => Path.GetFullPath(Mnist.DefaultDirectory()),
+        CustomParser = r =>
         {
-            Description = "MNIST: a folder with the IDX files (or a mnist/ folder holding them), or the course's mnist.pkl.gz or its folder",
-            HelpName = "DIR",
-            DefaultValueFactory = _ => Mnist.DefaultDirectory(),
-        };
-        o.Validators.Add(r =>
-        {
-            if (r.Tokens.Count == 1 && string.IsNullOrWhiteSpace(r.Tokens[0].Value)) r.AddError("--data needs a path, got an empty one");
-        });
-        return o;
+            var token = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+            if (string.IsNullOrWhiteSpace(token) || token.Contains('\0', StringComparison.Ordinal))
+            {
+                r.AddError(token.Length == 0 ? "--data needs a path, got an empty one" : "--data needs a path, got a blank one or one with a NUL character");
+                return null;
+            }
+            return Path.GetFullPath(token);
+        },
+    };
+
+    /// <summary>Whether <c>--data</c> was given on <paramref name="parsed"/>'s command line (rather than found by its default, or absent).</summary>
+    public static bool DataGiven(ParseResult parsed) =>
+        parsed.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--data") is { } o && parsed.GetResult(o) is { Implicit: false };
+
+    /// <summary>What to do when no MNIST is at <paramref name="dataDir"/>: check <c>--data</c> when it was given, else where its default looked (absolute paths), and how to fetch the data.</summary>
+    public static string NoDataAdvice(string dataDir, bool given) =>
+        NoDataAdvice(dataDir, given, Environment.GetEnvironmentVariable(Mnist.DataVariable), Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
+
+    internal static string NoDataAdvice(string dataDir, bool given, string? variable, string current, string appBase)
+    {
+        var folder = dataDir.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? Path.GetDirectoryName(dataDir)! : dataDir; // the pickle's own path
+        var download = $"`{Invocation.Command("data", "download", "--data", folder)}`";
+        if (given) return $"Check the path given to --data, or fetch the course's file into it with {download}.";
+        if (!string.IsNullOrWhiteSpace(variable))
+            return $"${Mnist.DataVariable} names {dataDir}: point it at the folder that holds mnist/, or fetch the course's file into it with {download}.";
+        static string Full(string dir) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
+        return $"${Mnist.DataVariable} is not set, and no folder from {Full(current)} upwards, nor from {Full(appBase)} (the program's) upwards, holds data/mnist/: " +
+            $"run from the repository root (it ships data/mnist/), pass --data DIR, or fetch the course's file with {download}.";
     }
 
     /// <summary><c>--device auto|cpu|cuda|cuda:N</c>.</summary>

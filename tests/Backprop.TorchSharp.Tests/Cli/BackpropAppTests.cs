@@ -117,7 +117,24 @@ public sealed class BackpropAppTests
 
         Assert.Equal(ExitCodes.Failed, code);
         Assert.Contains(dir.File("none"), stderr);
-        Assert.Contains("backprop data download", stderr);
+        Assert.Contains("Check the path given to --data", stderr);
+        Assert.DoesNotContain("pass --data DIR", stderr); // it was passed
+        Assert.Contains($" data download --data {dir.File("none")}`", stderr);
+    }
+
+    [Fact]
+    public void Missing_data_by_default_names_every_place_looked_in_as_absolute_paths()
+    {
+        var advice = Options.NoDataAdvice(Path.GetFullPath("data"), given: false, variable: null, current: "somewhere/below", appBase: "/opt/backprop/");
+
+        Assert.Contains("$BACKPROP_DATA is not set", advice);
+        Assert.Contains($"from {Path.GetFullPath("somewhere/below")} upwards", advice);
+        Assert.Contains("from /opt/backprop (the program's) upwards", advice);
+        Assert.Contains("pass --data DIR", advice);
+        Assert.Contains($" data download --data {Path.GetFullPath("data")}`", advice);
+
+        var named = Options.NoDataAdvice("/srv/mnist", given: false, variable: "/srv/mnist", current: "/", appBase: "/");
+        Assert.StartsWith("$BACKPROP_DATA names /srv/mnist: point it at the folder that holds mnist/", named);
     }
 
     [Fact]

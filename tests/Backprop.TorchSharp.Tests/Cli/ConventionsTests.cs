@@ -69,15 +69,21 @@ public sealed partial class ConventionsTests
     }
 
     [Fact]
-    public void Info_with_no_data_says_so_and_exits_1()
+    public void Info_with_no_data_reports_what_is_missing_and_still_exits_0()
     {
         using var dir = new TempDir();
 
-        var (code, stdout, _) = Run("info", "--data", dir.Path);
+        var (code, stdout, stderr) = Run("info", "--data", dir.Path);
+        var (absent, absentOut, _) = Run("info", "--data", dir.File("absent"));
 
-        Assert.Equal(ExitCodes.Failed, code);
-        Assert.Matches(@"data verifies:\s+no: .*missing", stdout);
+        Assert.Equal(ExitCodes.Ok, code); // the command for bug reports does not fail for what it reports
+        Assert.Empty(stderr);
+        Assert.Matches(@"data verifies:\s+no: train-images-idx3-ubyte\.gz missing; .*missing", stdout);
         Assert.Contains("TorchSharp:", stdout); // the rest is still reported
+        Assert.Equal(ExitCodes.Ok, absent);
+        Assert.Matches($@"data folder:\s+{Regex.Escape(dir.File("absent"))} not found\. Check the path given to --data", absentOut);
+        Assert.DoesNotContain("pass --data DIR", absentOut);
+        Assert.Matches(@"data verifies:\s+no: no data folder", absentOut);
     }
 
     [Theory]

@@ -39,6 +39,13 @@ public sealed class ToolPackageTests
         Assert.Equal(0, info.Code);
         Assert.Contains(dir.File("tools"), info.Out); // libtorch loads from the installed tool, not from the build tree
 
+        // Started outside the repository, the tool finds no data: info still exits 0 and says where it looked, absolutely.
+        Directory.CreateDirectory(dir.File("elsewhere"));
+        var lost = ChildProcess.Run(backprop, ["info"], TimeSpan.FromMinutes(2), new Dictionary<string, string> { ["BACKPROP_DATA"] = "" }, cwd: dir.File("elsewhere"));
+        Assert.True(lost.Code == 0, lost.Out + lost.Err);
+        Assert.Contains($"none found. $BACKPROP_DATA is not set, and no folder from {dir.File("elsewhere")} upwards, nor from {dir.File("tools")}", lost.Out);
+        Assert.Contains("pass --data DIR", lost.Out);
+
         // The installed tool trains and draws its plots (the fonts are embedded in it).
         var train = ChildProcess.Run(backprop, ["train", "--epochs", "1", "--out", dir.File("run")], TimeSpan.FromMinutes(3), new Dictionary<string, string> { ["CI"] = "1" });
         Assert.True(train.Code == 0, $"the installed tool's train failed:\n{train.Out}\n{train.Err}");
