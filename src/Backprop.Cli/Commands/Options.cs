@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using Backprop.Data;
 
@@ -13,17 +14,17 @@ internal static class Options
         Description = "MNIST: a folder with the IDX files (or a mnist/ folder holding them), or the course's mnist.pkl.gz or its folder",
         HelpName = "DIR",
         DefaultValueFactory = _ => Path.GetFullPath(Mnist.DefaultDirectory()),
-        CustomParser = r =>
-        {
-            var token = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
-            if (string.IsNullOrWhiteSpace(token) || token.Contains('\0', StringComparison.Ordinal))
-            {
-                r.AddError(token.Length == 0 ? "--data needs a path, got an empty one" : "--data needs a path, got a blank one or one with a NUL character");
-                return null;
-            }
-            return Path.GetFullPath(token);
-        },
+        CustomParser = r => FullPath(r, "--data"),
     };
+
+    // A path given on the command line, made absolute: what the runner reports names the place whatever the current folder.
+    private static string? FullPath(ArgumentResult r, string name)
+    {
+        var token = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+        if (!string.IsNullOrWhiteSpace(token)) return Path.GetFullPath(token);
+        r.AddError($"{name} needs a path, got an empty one");
+        return null;
+    }
 
     /// <summary>Whether <c>--data</c> was given on <paramref name="parsed"/>'s command line (rather than found by its default, or absent).</summary>
     public static bool DataGiven(ParseResult parsed) =>
@@ -108,16 +109,13 @@ internal static class Options
         },
     };
 
-    /// <summary>An optional path option that, when given, must not be empty or blank.</summary>
-    public static Option<string?> PathOption(string name, string description, string helpName)
+    /// <summary>An optional path option that, when given, must not be empty or blank; its value is made absolute, so that every path the runner reports is.</summary>
+    public static Option<string?> PathOption(string name, string description, string helpName) => new(name)
     {
-        var o = new Option<string?>(name) { Description = description, HelpName = helpName };
-        o.Validators.Add(r =>
-        {
-            if (r.Tokens.Count == 1 && string.IsNullOrWhiteSpace(r.Tokens[0].Value)) r.AddError($"{name} needs a path, got an empty one");
-        });
-        return o;
-    }
+        Description = description,
+        HelpName = helpName,
+        CustomParser = r => FullPath(r, name),
+    };
 
     /// <summary>A path argument that must not be empty or blank.</summary>
     public static Argument<string> PathArgument(string name, string description)
