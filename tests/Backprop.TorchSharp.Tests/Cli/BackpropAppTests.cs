@@ -201,6 +201,24 @@ public sealed class BackpropAppTests
     }
 
     [Fact]
+    public void Evaluating_a_runs_checkpoint_and_its_exported_pt_keeps_both_confusion_pngs()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, Run("train", "--epochs", "1", "--hidden", "10", "--out", dir.Path).Code);
+        Assert.Equal(0, Run("export", dir.File("checkpoint.ckpt"), "--format", "pt").Code); // checkpoint.pt beside checkpoint.ckpt
+
+        var (ckpt, ckptOut, ckptErr) = Run("evaluate", dir.File("checkpoint.ckpt"));
+        var (pt, ptOut, ptErr) = Run("evaluate", dir.File("checkpoint.pt"));
+
+        Assert.True(ckpt == 0, ckptErr);
+        Assert.True(pt == 0, ptErr);
+        Assert.Contains($"wrote {dir.File("checkpoint.ckpt.confusion-test.png")}", ckptOut);
+        Assert.Contains($"wrote {dir.File("checkpoint.pt.confusion-test.png")}", ptOut);
+        foreach (var png in new[] { "checkpoint.ckpt.confusion-test.png", "checkpoint.pt.confusion-test.png" })
+            Assert.Equal((byte)'P', File.ReadAllBytes(dir.File(png))[1]);
+    }
+
+    [Fact]
     public void Gradcheck_refuses_an_unwritable_json_path_before_checking_anything()
     {
         using var dir = new TempDir();
