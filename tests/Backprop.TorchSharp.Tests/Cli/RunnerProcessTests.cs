@@ -21,6 +21,8 @@ public sealed class RunnerProcessTests
 
         Assert.Equal(0, code);
         Assert.Contains("gradients match", stdout);
+        Assert.Matches(@" \d\.\d\de-\d\d ", stdout); // PyTorch's e-notation in the table
+        Assert.DoesNotMatch(@"E[-+]\d{3}", stdout); // not .NET's 3.05E-005
         using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("rows.json")));
         Assert.True(doc.RootElement.GetProperty("all_pass").GetBoolean());
         var rows = doc.RootElement.GetProperty("rows").EnumerateArray()
