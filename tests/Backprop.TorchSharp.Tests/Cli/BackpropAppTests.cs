@@ -174,6 +174,12 @@ public sealed class BackpropAppTests
 
         Assert.True(code == 0, stderr);
         Assert.Contains("784-20-10", stdout);
+        // The plain display: three quarter lines of training and one line halfway through validation per epoch, each with both ETAs.
+        var progress = stdout.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^  epoch \d+: ")).ToList();
+        Assert.Equal(8, progress.Count);
+        Assert.All(progress, l => Assert.Matches(@", ETA epoch \d+:\d\d, run \d+:\d\d$", l));
+        Assert.Equal(["  epoch 1: validating, batch 50/100", "  epoch 2: validating, batch 50/100"],
+            progress.Where(l => l.Contains("validating", StringComparison.Ordinal)).Select(l => l[..l.IndexOf(", ETA", StringComparison.Ordinal)]));
         var lines = File.ReadAllLines(dir.File("m.jsonl"));
         Assert.Equal(2, lines.Length);
         foreach (var (line, i) in lines.Select((l, i) => (l, i)))
