@@ -95,7 +95,7 @@ internal static class UsageErrors
         if (command.Subcommands.Count > 0)
         {
             var names = SubcommandNames(command);
-            var hint = Hint(Suggest(word, names));
+            var hint = Hint(Suggest(word, names) is { Count: > 0 } near ? near : Suggest(word, options)); // "help": --help
             return ($"unknown command '{word}'{where}{(hint.Length > 0 ? hint : $"; the commands are {Join(names, "and")}")}", Word.Command);
         }
         // A bare word where no argument is left: an option without its dashes ("epochs 3") gets its name suggested.

@@ -56,6 +56,8 @@ public sealed class BackpropAppTests
     [InlineData("error: unexpected argument 'epochs' for 'train'; did you mean '--epochs'?", "train", "epochs", "3")]
     [InlineData("error: unknown option '--splt' for 'evaluate'; did you mean '--split'?", "evaluate", "x.ckpt", "--splt", "valid")]
     [InlineData("error: unknown command 'verfy' for 'data'; did you mean 'verify'?", "data", "verfy")]
+    [InlineData("error: unknown command 'help'; did you mean '--help'?", "help")]
+    [InlineData("error: unknown command 'version'; did you mean '--version'?", "version")]
     [InlineData("error: unknown command 'fly'; the commands are train, evaluate, export, predict, gradcheck, data, bench and info", "fly")]
     [InlineData("error: unknown command 'shred' for 'data'; the commands are info, verify and download", "data", "shred")]
     [InlineData("error: 'data' needs a command: info, verify or download", "data")]
