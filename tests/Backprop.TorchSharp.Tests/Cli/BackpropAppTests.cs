@@ -34,6 +34,7 @@ public sealed class BackpropAppTests
     [InlineData("bench", "--epochs", "0")]
     [InlineData("bench", "--samples", "10")]
     [InlineData("bench", "--batch-sizes", "50", "0")]
+    [InlineData("bench", "--check-targets", "--epochs", "5")]
     public void A_bad_command_line_prints_the_error_then_a_pointer_to_help_and_exits_2(params string[] args)
     {
         var (code, stdout, stderr) = Run(args);
@@ -294,6 +295,22 @@ public sealed class BackpropAppTests
         foreach (var mode in new[] { "raw", "final", "shuffled", "torchsharp_loader", "manual", "final_vs_raw" }) Assert.Contains(mode, stdout);
         using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("b.json")));
         Assert.Equal(4, doc.RootElement.GetProperty("ratios").EnumerateObject().Count());
+    }
+
+    [Fact]
+    public void Bench_check_targets_gives_each_ratio_its_interval_and_fails_only_for_a_whole_interval_off_target()
+    {
+        var (code, stdout, stderr) = Run("bench", "--check-targets", "--epochs", "6", "--samples", "500");
+
+        // What a tiny, noisy configuration measures is not asserted; that the verdicts, the messages and the exit code agree is.
+        var checks = stdout.Split('\n').Where(l => l.Contains("_vs_", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, checks.Count);
+        Assert.All(checks, l => Assert.Matches(@"^\w+ +\d+\.\d{3}  \(\d+\.\d{3} to \d+\.\d{3}, 97% interval of 6 rounds\)  target [<>]= \d\.\d\d  (met|missed|unclear)$", l));
+        var missed = checks.Where(l => l.EndsWith(" missed", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]).ToList();
+        var unclear = checks.Where(l => l.EndsWith(" unclear", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]).ToList();
+        Assert.Equal(missed.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed, code);
+        foreach (var name in missed) Assert.Contains($"error: {name} missed its target: its whole 97% interval, ", stderr);
+        foreach (var name in unclear) Assert.Contains($"warning: {name} is not decided: its 97% interval, ", stderr);
     }
 
     [Fact]
