@@ -31,8 +31,8 @@ public static class BackpropApp
         catch (Exception e) when (IsUserError(e))
         {
             io.Error.WriteLine($"error: {e.Message}");
-            if (e is DataFileException { File: var missing } && !File.Exists(missing)) // data not found, rather than a damaged file
-                io.Error.WriteLine(Options.NoDataAdvice(parsed.GetValue<string>("--data") ?? missing, Options.DataGiven(parsed)));
+            if (e is DataFileException { File: var missing } && !File.Exists(missing) && Options.DataOf(parsed) is var (folder, given)) // data not found, rather than a damaged file
+                io.Error.WriteLine(Options.NoDataAdvice(folder, given));
             return ExitCodes.Failed;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

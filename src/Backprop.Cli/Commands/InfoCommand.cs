@@ -16,7 +16,7 @@ internal static class InfoCommand
     {
         var data = Options.Data();
         var command = new Command("info", "Show backprop, .NET, TorchSharp and libtorch versions, the native loader's status, CPU threads, CUDA and the data folder (for bug reports)") { data };
-        command.SetAction(p => Run(io, p.GetValue(data)!, given: Options.DataGiven(p)));
+        command.SetAction(p => Run(io, p.GetValue(data)!, given: p.GetResult(data) is { Implicit: false }));
         return command;
     }
 

@@ -26,9 +26,11 @@ internal static class Options
         return null;
     }
 
-    /// <summary>Whether <c>--data</c> was given on <paramref name="parsed"/>'s command line (rather than found by its default, or absent).</summary>
-    public static bool DataGiven(ParseResult parsed) =>
-        parsed.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--data") is { } o && parsed.GetResult(o) is { Implicit: false };
+    /// <summary>The command's <c>--data</c> folder and whether the command line gave it (else its default found it); <see langword="null"/> for a command without <c>--data</c>.</summary>
+    public static (string Folder, bool Given)? DataOf(ParseResult parsed) =>
+        parsed.CommandResult.Command.Options.OfType<Option<string>>().FirstOrDefault(o => o.Name == "--data") is { } o && parsed.GetValue(o) is { } folder
+            ? (folder, parsed.GetResult(o) is { Implicit: false })
+            : null;
 
     /// <summary>What to do when no MNIST is at <paramref name="dataDir"/>: check <c>--data</c> when it was given, else where its default looked (absolute paths), and how to fetch the data.</summary>
     public static string NoDataAdvice(string dataDir, bool given) =>
