@@ -41,7 +41,7 @@ internal static class BenchCommand
         {
             if (r.GetValue(sweep))
             {
-                foreach (var (o, name) in new (Option, string)[] { (epochs, "--epochs"), (samples, "--samples"), (threads, "--threads"), (batchSizes, "--batch-sizes") })
+                foreach (var (o, name) in new (Option, string)[] { (epochs, "--epochs"), (samples, "--samples"), (threads, "--threads"), (batchSizes, "--batch-sizes"), (checkTargets, "--check-targets") })
                     if (r.GetResult(o) is { Implicit: false }) r.AddError($"{name} does not apply to --sweep, which sets its own grid: leave {name} out");
                 return;
             }

@@ -35,6 +35,7 @@ public sealed class BackpropAppTests
     [InlineData("bench", "--samples", "10")]
     [InlineData("bench", "--batch-sizes", "50", "0")]
     [InlineData("bench", "--check-targets", "--epochs", "5")]
+    [InlineData("bench", "--sweep", "--check-targets")]
     public void A_bad_command_line_prints_the_error_then_a_pointer_to_help_and_exits_2(params string[] args)
     {
         var (code, stdout, stderr) = Run(args);
