@@ -13,8 +13,10 @@ public sealed record CliConsole(IAnsiConsole Out, TextWriter Text, TextWriter Er
     public const int RedirectedWidth = 100_000;
 
     /// <summary>A console over two writers; <paramref name="live"/> also turns on colour and cursor control.</summary>
+    /// <remarks>Redirected, standard output goes through <see cref="TrailingSpaceTrimmer"/>: Spectre pads every table cell to its column, and a log or a diff should not carry that padding.</remarks>
     public static CliConsole Create(TextWriter stdout, TextWriter stderr, bool live)
     {
+        if (!live) stdout = new TrailingSpaceTrimmer(stdout);
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(stdout),
@@ -126,4 +128,45 @@ internal static class StandardStreams
         var flags = Mono.Unix.Native.Syscall.fcntl(fd, Mono.Unix.Native.FcntlCommand.F_GETFL);
         return flags >= 0 && (flags & 3) != 0; // O_ACCMODE: O_WRONLY or O_RDWR
     }
+}
+
+/// <summary>Writes through to another writer, less the spaces that end each line (they are held until something else follows them on the line).</summary>
+internal sealed class TrailingSpaceTrimmer(TextWriter inner) : TextWriter
+{
+    private int _spaces;
+
+    public override System.Text.Encoding Encoding => inner.Encoding;
+
+    public override IFormatProvider FormatProvider => inner.FormatProvider;
+
+    public override void Write(char value)
+    {
+        switch (value)
+        {
+            case ' ':
+                _spaces++;
+                return;
+            case '\n' or '\r':
+                _spaces = 0;
+                break;
+            default:
+                if (_spaces > 0) inner.Write(new string(' ', _spaces));
+                _spaces = 0;
+                break;
+        }
+        inner.Write(value);
+    }
+
+    public override void Write(string? value)
+    {
+        foreach (var c in value ?? "") Write(c);
+    }
+
+    public override void Write(char[] buffer, int index, int count)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        foreach (var c in buffer.AsSpan(index, count)) Write(c);
+    }
+
+    public override void Flush() => inner.Flush();
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Backprop.Tests;
 
-/// <summary>Runs a program to its end from the repository root, reading both of its outputs, as a test that starts a process needs.</summary>
+/// <summary>Runs a program to its end from the repository root (or a folder given), reading both of its outputs, as a test that starts a process needs.</summary>
 internal static class ChildProcess
 {
     /// <summary>
@@ -11,9 +11,9 @@ internal static class ChildProcess
     /// </summary>
     /// <returns>Its exit code, standard output and standard error.</returns>
     /// <exception cref="System.ComponentModel.Win32Exception"><paramref name="file"/> cannot be started (not installed).</exception>
-    public static (int Code, string Out, string Err) Run(string file, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? env = null)
+    public static (int Code, string Out, string Err) Run(string file, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? env = null, string? cwd = null)
     {
-        var psi = new ProcessStartInfo(file) { WorkingDirectory = Repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(file) { WorkingDirectory = cwd ?? Repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;

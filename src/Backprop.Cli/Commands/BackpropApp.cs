@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using Backprop.Cli.DataFiles;
 using Backprop.Cli.Runs;
 using Backprop.Data;
@@ -17,7 +16,7 @@ public static class BackpropApp
         ArgumentNullException.ThrowIfNull(io);
         var root = Root(io);
         var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0) return Usage(root, parsed, io);
+        if (parsed.Errors.Count > 0 || parsed.UnmatchedTokens.Count > 0) return Usage(parsed, io);
         try
         {
             if (NeedsTorch(parsed)) TorchNative.EnsureLoaded(); // a clear TorchNativeException here, not TorchSharp's type initializer failing mid-command
@@ -32,8 +31,8 @@ public static class BackpropApp
         catch (Exception e) when (IsUserError(e))
         {
             io.Error.WriteLine($"error: {e.Message}");
-            if (e is DataFileException { File: var missing } && !File.Exists(missing)) // data not found, rather than a damaged file
-                io.Error.WriteLine("Run from the repository root (it ships data/mnist/), pass --data DIR, or fetch the course's file with `backprop data download`.");
+            if (e is DataFileException { File: var missing } && !File.Exists(missing) && Options.DataOf(parsed) is var (folder, given)) // data not found, rather than a damaged file
+                io.Error.WriteLine(Options.NoDataAdvice(folder, given));
             return ExitCodes.Failed;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -69,12 +68,7 @@ public static class BackpropApp
     private static bool NeedsTorch(ParseResult parsed) =>
         parsed.Action is not System.CommandLine.Help.HelpAction && CommandName(parsed) is not ("" or "info" or "data" or "data verify" or "data download");
 
-    private static string CommandName(ParseResult parsed)
-    {
-        var path = new List<string>();
-        for (var r = parsed.CommandResult; r.Parent is CommandResult parent; r = parent) path.Insert(0, r.Command.Name);
-        return path.Count == 0 ? "" : string.Join(' ', path);
-    }
+    private static string CommandName(ParseResult parsed) => string.Join(' ', UsageErrors.CommandPath(parsed.CommandResult));
 
     /// <summary>The root command with every subcommand.</summary>
     public static RootCommand Root(CliConsole io)
@@ -92,24 +86,20 @@ public static class BackpropApp
         };
         root.SetAction(_ =>
         {
+            // No command at all: the list of commands is the answer, so the help is shown whole.
             io.Error.WriteLine("error: no command given");
-            return Help(root, [], io.Error);
+            io.Error.WriteLine();
+            root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = io.Error, Error = io.Error });
+            return ExitCodes.Usage;
         });
+        UsageErrors.Own(root);
         return root;
     }
 
-    private static int Usage(RootCommand root, ParseResult parsed, CliConsole io)
+    // A bad command line: the errors first, with "did you mean", then one line that points to --help (not the help itself).
+    private static int Usage(ParseResult parsed, CliConsole io)
     {
-        foreach (var e in parsed.Errors) io.Error.WriteLine($"error: {e.Message}");
-        var path = new List<string>();
-        for (var r = parsed.CommandResult; r.Parent is CommandResult parent; r = parent) path.Insert(0, r.Command.Name);
-        return Help(root, path, io.Error);
-    }
-
-    private static int Help(RootCommand root, List<string> path, TextWriter to)
-    {
-        to.WriteLine();
-        root.Parse([.. path, "--help"]).Invoke(new InvocationConfiguration { Output = to, Error = to });
+        foreach (var line in UsageErrors.Describe(parsed)) io.Error.WriteLine(line);
         return ExitCodes.Usage;
     }
 

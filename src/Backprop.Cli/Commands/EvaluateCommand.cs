@@ -14,7 +14,7 @@ internal static class EvaluateCommand
         var checkpoint = Options.PathArgument("CHECKPOINT", "A checkpoint.ckpt written by backprop train, or a PyTorch state_dict of the lesson's model (.pt from torch.save, .safetensors)");
         var split = new Option<string>("--split") { Description = "The split to evaluate", HelpName = "test|valid", DefaultValueFactory = _ => "test" };
         split.AcceptOnlyFromAmong("test", "valid");
-        var png = Options.PathOption("--png", "Where to write the confusion matrix PNG [default: confusion-<split>.png next to the checkpoint]", "FILE");
+        var png = Options.PathOption("--png", "Where to write the confusion matrix PNG [default: next to the checkpoint, named after it: checkpoint.ckpt.confusion-<split>.png]", "FILE");
         var data = Options.Data();
         var device = Options.Device();
         var command = new Command("evaluate", "Evaluate a checkpoint or a PyTorch state_dict: accuracy, per-class accuracy and the confusion matrix (table and PNG)")
@@ -25,11 +25,14 @@ internal static class EvaluateCommand
         return command;
     }
 
+    /// <summary>The confusion matrix's default PNG: named after the evaluated file, so that a run's .ckpt and its exported .pt each keep their own.</summary>
+    internal static string DefaultPng(string file, string split) => Path.GetFullPath(file) + $".confusion-{split}.png";
+
     private static int Run(CliConsole io, string file, string split, string? png, string dataDir, string deviceName)
     {
         var weights = ModelWeights.Load(file);
         var device = DeviceChoice.Resolve(deviceName);
-        png ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, $"confusion-{split}.png");
+        png ??= DefaultPng(file, split);
         if (!OutputFile.Check(io, png, "--png", OutputFile.Png, [file])) return ExitCodes.Failed;
         using var mnist = Mnist.Load(dataDir);
         using var model = CheckpointModel.Load(weights.Tensors, weights.Hidden, file, device);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Backprop.Data;
@@ -22,6 +23,10 @@ internal static class GradCheckCommand
         return command;
     }
 
+    /// <summary>Three significant digits in PyTorch's e-notation, <c>3.05e-05</c> (.NET's "E2" writes <c>3.05E-005</c>); NaN and infinities by name.</summary>
+    internal static string Scientific(double v) =>
+        double.IsFinite(v) ? v.ToString("0.00e+00", CultureInfo.InvariantCulture) : v.ToString(CultureInfo.InvariantCulture);
+
     private static int Run(CliConsole io, string? json, string dataDir)
     {
         if (json is not null && !OutputFile.Check(io, json, "--json", OutputFile.Json, [])) return ExitCodes.Failed;
@@ -32,7 +37,7 @@ internal static class GradCheckCommand
         foreach (var c in new[] { "max |manual - ref|", "tolerance", "result" }) table.AddColumn(new TableColumn(c).RightAligned());
         foreach (var r in rows)
             table.AddRow(Markup.Escape(r.Component), Markup.Escape(r.Tensor), $"({string.Join(", ", r.Shape)})", Markup.Escape(r.Reference),
-                $"{r.MaxAbsDiff:E2}", $"{r.Tolerance:E2}", r.Pass ? "pass" : "[red]FAIL[/]");
+                Scientific(r.MaxAbsDiff), Scientific(r.Tolerance), r.Pass ? "pass" : "[red]FAIL[/]");
         io.Out.Write(table);
         if (json is not null && !OutputFile.Write(io, json, "--json", () => AtomicFile.WriteText(json, GradCheckJson.Serialize(rows) + "\n")))
             return ExitCodes.Failed;

@@ -16,12 +16,14 @@ internal static class InfoCommand
     {
         var data = Options.Data();
         var command = new Command("info", "Show backprop, .NET, TorchSharp and libtorch versions, the native loader's status, CPU threads, CUDA and the data folder (for bug reports)") { data };
-        command.SetAction(p => Run(io, p.GetValue(data)!));
+        command.SetAction(p => Run(io, p.GetValue(data)!, given: p.GetResult(data) is { Implicit: false }));
         return command;
     }
 
-    /// <summary>The lines of <c>backprop info</c>; <paramref name="ok"/> is false when torch does not load or the data does not verify.</summary>
-    public static IReadOnlyList<(string Name, string Value)> Collect(string dataDir, out bool ok)
+    /// <summary>The lines of <c>backprop info</c>: what works and, for what does not (torch not loading, no data), what is missing.</summary>
+    /// <param name="dataDir">The data folder, absolute.</param>
+    /// <param name="given">Whether <c>--data</c> named it (else its default found it, or found nothing).</param>
+    public static IReadOnlyList<(string Name, string Value)> Collect(string dataDir, bool given)
     {
         var lines = new List<(string, string)>
         {
@@ -30,7 +32,6 @@ internal static class InfoCommand
             ("TorchSharp", Version(typeof(torch).Assembly)),
             ("libtorch", LibTorchPackages()),
         };
-        ok = true;
         try
         {
             TorchNative.EnsureLoaded();
@@ -44,23 +45,25 @@ internal static class InfoCommand
         }
         catch (TorchNativeException e)
         {
-            ok = false;
             lines.Add(("native loader", $"FAILED: {e.Message.ReplaceLineEndings(" ")}"));
         }
-        lines.Add(("data folder", Path.GetFullPath(dataDir) + (Directory.Exists(dataDir) || File.Exists(dataDir) ? "" : " (not found)")));
+        var found = Directory.Exists(dataDir) || File.Exists(dataDir);
+        lines.Add(("data folder", found ? dataDir : $"{(given ? $"{dataDir} not found" : "none found")}. {Options.NoDataAdvice(dataDir, given)}"));
         var checks = MnistFiles.Verify(dataDir);
         var bad = checks.Where(c => !c.IsOk).ToList();
-        lines.Add(("data verifies", bad.Count == 0 ? $"yes, all {checks.Count} files" : $"no: {string.Join("; ", bad.Select(c => $"{c.Name} {c.Status.ToString().ToLowerInvariant()}"))} (see backprop data verify)"));
-        ok &= bad.Count == 0;
+        lines.Add(("data verifies", !found ? "no: no data folder"
+            : bad.Count == 0 ? $"yes, all {checks.Count} files"
+            : $"no: {string.Join("; ", bad.Select(c => $"{c.Name} {c.Status.ToString().ToLowerInvariant()}"))} (see backprop data verify)"));
         return lines;
     }
 
-    private static int Run(CliConsole io, string dataDir)
+    // Always exit 0: the command for bug reports reports what is missing rather than failing for it.
+    private static int Run(CliConsole io, string dataDir, bool given)
     {
-        var lines = Collect(dataDir, out var ok);
+        var lines = Collect(dataDir, given);
         var width = lines.Max(l => l.Name.Length) + 1;
         foreach (var (name, value) in lines) io.Out.WriteLine($"{(name + ":").PadRight(width)} {value}");
-        return ok ? ExitCodes.Ok : ExitCodes.Failed;
+        return ExitCodes.Ok;
     }
 
     private static string Version(Assembly a) =>

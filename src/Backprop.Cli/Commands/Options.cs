@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using Backprop.Data;
 
@@ -7,20 +8,44 @@ namespace Backprop.Cli.Commands;
 /// <summary>Options shared by several commands, and value checks that turn bad values into usage errors.</summary>
 internal static class Options
 {
-    /// <summary><c>--data DIR</c>: where MNIST is.</summary>
-    public static Option<string> Data()
+    /// <summary><c>--data DIR</c>: where MNIST is, as an absolute path (so that every message names the place itself).</summary>
+    public static Option<string> Data() => new("--data")
     {
-        var o = new Option<string>("--data")
-        {
-            Description = "MNIST: a folder with the IDX files (or a mnist/ folder holding them), or the course's mnist.pkl.gz or its folder",
-            HelpName = "DIR",
-            DefaultValueFactory = _ => Mnist.DefaultDirectory(),
-        };
-        o.Validators.Add(r =>
-        {
-            if (r.Tokens.Count == 1 && string.IsNullOrWhiteSpace(r.Tokens[0].Value)) r.AddError("--data needs a path, got an empty one");
-        });
-        return o;
+        Description = "MNIST: a folder with the IDX files (or a mnist/ folder holding them), or the course's mnist.pkl.gz or its folder",
+        HelpName = "DIR",
+        DefaultValueFactory = _ => Path.GetFullPath(Mnist.DefaultDirectory()),
+        CustomParser = r => FullPath(r, "--data"),
+    };
+
+    // A path given on the command line, made absolute: what the runner reports names the place whatever the current folder.
+    private static string? FullPath(ArgumentResult r, string name)
+    {
+        var token = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+        if (!string.IsNullOrWhiteSpace(token)) return Path.GetFullPath(token);
+        r.AddError($"{name} needs a path, got an empty one");
+        return null;
+    }
+
+    /// <summary>The command's <c>--data</c> folder and whether the command line gave it (else its default found it); <see langword="null"/> for a command without <c>--data</c>.</summary>
+    public static (string Folder, bool Given)? DataOf(ParseResult parsed) =>
+        parsed.CommandResult.Command.Options.OfType<Option<string>>().FirstOrDefault(o => o.Name == "--data") is { } o && parsed.GetValue(o) is { } folder
+            ? (folder, parsed.GetResult(o) is { Implicit: false })
+            : null;
+
+    /// <summary>What to do when no MNIST is at <paramref name="dataDir"/>: check <c>--data</c> when it was given, else where its default looked (absolute paths), and how to fetch the data.</summary>
+    public static string NoDataAdvice(string dataDir, bool given) =>
+        NoDataAdvice(dataDir, given, Environment.GetEnvironmentVariable(Mnist.DataVariable), Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
+
+    internal static string NoDataAdvice(string dataDir, bool given, string? variable, string current, string appBase)
+    {
+        var folder = dataDir.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? Path.GetDirectoryName(dataDir)! : dataDir; // the pickle's own path
+        var download = $"`{Invocation.Command("data", "download", "--data", folder)}`";
+        if (given) return $"Check the path given to --data, or fetch the course's file into it with {download}.";
+        if (!string.IsNullOrWhiteSpace(variable))
+            return $"${Mnist.DataVariable} names {dataDir}: point it at the folder that holds mnist/, or fetch the course's file into it with {download}.";
+        static string Full(string dir) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
+        return $"${Mnist.DataVariable} is not set, and no folder from {Full(current)} upwards, nor from {Full(appBase)} (the program's) upwards, holds data/mnist/: " +
+            $"run from the repository root (it ships data/mnist/), pass --data DIR, or fetch the course's file with {download}.";
     }
 
     /// <summary><c>--device auto|cpu|cuda|cuda:N</c>.</summary>
@@ -86,16 +111,13 @@ internal static class Options
         },
     };
 
-    /// <summary>An optional path option that, when given, must not be empty or blank.</summary>
-    public static Option<string?> PathOption(string name, string description, string helpName)
+    /// <summary>An optional path option that, when given, must not be empty or blank; its value is made absolute, so that every path the runner reports is.</summary>
+    public static Option<string?> PathOption(string name, string description, string helpName) => new(name)
     {
-        var o = new Option<string?>(name) { Description = description, HelpName = helpName };
-        o.Validators.Add(r =>
-        {
-            if (r.Tokens.Count == 1 && string.IsNullOrWhiteSpace(r.Tokens[0].Value)) r.AddError($"{name} needs a path, got an empty one");
-        });
-        return o;
-    }
+        Description = description,
+        HelpName = helpName,
+        CustomParser = r => FullPath(r, name),
+    };
 
     /// <summary>A path argument that must not be empty or blank.</summary>
     public static Argument<string> PathArgument(string name, string description)

@@ -6,7 +6,7 @@ using Spectre.Console.Rendering;
 
 namespace Backprop.Cli.Display;
 
-/// <summary>The terminal display: what runs, the epoch table as it fills, and a progress line for the current epoch with the elapsed time and an ETA.</summary>
+/// <summary>The terminal display: what runs, the epoch table as it fills, and a progress line for the current epoch's training, then its validation, with the elapsed time and the time left in the epoch and in the run.</summary>
 internal sealed class LiveTrainDisplay : ITrainObserver
 {
     private static readonly TimeSpan Frame = TimeSpan.FromMilliseconds(100);
@@ -17,9 +17,9 @@ internal sealed class LiveTrainDisplay : ITrainObserver
     private IRenderable _header = new Text("");
     private Table _table = EpochTable.Create(0);
     private IRenderable? _progress;
-    private (int Epoch, int Batch, int Count)? _last; // the last batch seen, for the line that ends a cut-short epoch
+    private (int Epoch, int Batch, int Count, bool Validating)? _last; // the last batch seen, for the line that ends a cut-short epoch
     private int _total;
-    private long _batchesDone;
+    private Eta _eta = new(0, 0, 0);
 
     private LiveTrainDisplay(LiveDisplayContext ctx, CancellationToken cancel)
     {
@@ -48,6 +48,7 @@ internal sealed class LiveTrainDisplay : ITrainObserver
     public void Started(TrainStart start)
     {
         _total = start.Settings.Epochs;
+        _eta = new Eta(_total - start.FirstEpoch + 1, start.BatchesPerEpoch, start.ValidBatchesPerEpoch);
         _header = new Rows(Summary.Describe(start).Select(l => new Markup($"[grey]{Markup.Escape(l)}[/]")));
         _table = EpochTable.Create(_total);
         _runClock.Start();
@@ -56,35 +57,60 @@ internal sealed class LiveTrainDisplay : ITrainObserver
 
     public void Batch(BatchProgress p)
     {
-        _batchesDone++;
-        _last = (p.Epoch, p.Batch + 1, p.BatchCount);
-        if (_frameClock.Elapsed < Frame && p.Batch + 1 < p.BatchCount) return;
-        _frameClock.Restart();
-        var done = (p.Batch + 1) / (double)p.BatchCount;
-        var bar = new string('━', (int)(done * 40)).PadRight(40, '─');
-        var elapsed = _runClock.Elapsed;
-        var left = (long)(_total - p.Epoch) * p.BatchCount + (p.BatchCount - p.Batch - 1);
-        var eta = TimeSpan.FromSeconds(elapsed.TotalSeconds / _batchesDone * left);
+        _eta.Train(p.Batch + 1, _runClock.Elapsed.TotalSeconds);
+        _last = (p.Epoch, p.Batch + 1, p.BatchCount, false);
+        if (!NextFrame(p.Batch + 1 == p.BatchCount)) return;
         var stopping = _cancel.IsCancellationRequested ? "  [yellow]stopping after this batch (Ctrl+C again quits now)[/]" : "";
-        _progress = new Markup($"epoch {p.Epoch}/{_total} [green]{bar}[/] {done,4:P0}  {p.BatchesPerSecond(),6:F0} batches/s  loss {EpochTable.F(p.RunningLoss(), "F4")}  elapsed {Clock(elapsed)}  ETA {Clock(eta)}{stopping}");
+        _progress = new Markup(TrainLine(p.Epoch, _total, p.Batch + 1, p.BatchCount, p.BatchesPerSecond(), p.RunningLoss(), _runClock.Elapsed, _eta.Describe()) + stopping);
+        Render();
+    }
+
+    public void Validation(ValidationProgress p)
+    {
+        _eta.Valid(p.Batch + 1, _runClock.Elapsed.TotalSeconds);
+        _last = (p.Epoch, p.Batch + 1, p.BatchCount, true);
+        if (!NextFrame(p.Batch + 1 == p.BatchCount)) return;
+        _progress = new Markup(ValidationLine(p.Epoch, _total, p.Batch + 1, p.BatchCount, _runClock.Elapsed, _eta.Describe()));
         Render();
     }
 
     public void Epoch(EpochResult r)
     {
+        _eta.EpochEnded(_runClock.Elapsed.TotalSeconds);
         _table.AddRow(EpochTable.Row(r, _total));
         (_progress, _last) = (null, null);
         Render();
     }
 
-    /// <summary>m:ss, or h:mm:ss from an hour.</summary>
-    public static string Clock(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}:{t:mm\\:ss}" : $"{(int)t.TotalMinutes}:{t:ss}";
+    /// <summary>The progress line while training: <c>epoch 2/5 ━━━━───── 52%  3125 batches/s  loss 0.1234  elapsed 0:03  ETA epoch 0:01, run 0:10</c> (markup).</summary>
+    internal static string TrainLine(int epoch, int total, int done, int count, double batchesPerSecond, double loss, TimeSpan elapsed, string eta) =>
+        $"epoch {epoch}/{total} [green]{Bar(done, count)}[/] {Percent(done, count)}  {batchesPerSecond,6:F0} batches/s  loss {EpochTable.F(loss, "F4")}  elapsed {Clock(elapsed)}{(eta.Length > 0 ? "  " + eta : "")}";
+
+    /// <summary>The progress line while validating: <c>epoch 2/5 ━━━━───── 40%  validating 20/50  elapsed 0:04  ETA epoch 0:00, run 0:07</c> (markup).</summary>
+    internal static string ValidationLine(int epoch, int total, int done, int count, TimeSpan elapsed, string eta) =>
+        $"epoch {epoch}/{total} [blue]{Bar(done, count)}[/] {Percent(done, count)}  validating {done}/{count}  elapsed {Clock(elapsed)}{(eta.Length > 0 ? "  " + eta : "")}";
+
+    private const int BarWidth = 30; // with the two ETAs, the line fits 120 columns
+
+    private static string Bar(int done, int count) => new string('━', (int)((double)done / count * BarWidth)).PadRight(BarWidth, '─');
+
+    private static string Percent(int done, int count) => $"{100L * done / count,3}%";
+
+    // At most one frame per Frame, and always the last batch of a pass (so that 100% shows).
+    private bool NextFrame(bool last)
+    {
+        if (_frameClock.Elapsed < Frame && !last) return false;
+        _frameClock.Restart();
+        return true;
+    }
+
+    private static string Clock(TimeSpan t) => Eta.Clock(t);
 
     // An epoch cut short (Ctrl+C, an error) ends as one plain line in place of its bar: no stale bar, no blank gap.
     private void Close()
     {
-        if (_progress is not null && _last is var (epoch, batch, count))
-            _progress = new Markup($"[yellow]epoch {epoch}/{_total} stopped after batch {batch} of {count}; it is not in the checkpoint[/]");
+        if (_progress is not null && _last is var (epoch, batch, count, validating))
+            _progress = new Markup($"[yellow]epoch {epoch}/{_total} stopped {(validating ? $"while validating (batch {batch} of {count})" : $"after batch {batch} of {count}")}; it is not in the checkpoint[/]");
         Render();
     }
 

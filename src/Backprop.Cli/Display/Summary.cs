@@ -24,7 +24,13 @@ internal static class Summary
             var last = o.History[^1];
             var thisRun = o.History.Where(r => r.Epoch >= o.FirstEpoch).ToList();
             var seconds = $"{thisRun.Sum(r => r.Seconds):F1} s of training";
-            if (o.FirstEpoch > 1) seconds += thisRun.Count == 0 ? " in this run" : $" in this run (epochs {o.FirstEpoch}-{thisRun[^1].Epoch})";
+            if (o.FirstEpoch > 1)
+                seconds += thisRun switch
+                {
+                    [] => " in this run",
+                    [var one] => $" in this run (epoch {one.Epoch})",
+                    [var first, .., var end] => $" in this run (epochs {first.Epoch} to {end.Epoch})",
+                };
             console.WriteLine($"valid accuracy {EpochTable.F(last.ValidAccuracy, "F4")} after epoch {last.Epoch} (best {EpochTable.F(best.ValidAccuracy, "F4")} at epoch {best.Epoch}); {seconds}");
         }
         foreach (var f in o.Files) console.WriteLine($"wrote {Shown.Path(f)}");

@@ -51,6 +51,8 @@ internal sealed class TensorBoardLog(ITrainObserver display) : ITrainObserver
             _running.Add(((progress.Epoch - 1) * progress.BatchCount + progress.Batch + 1, (float)progress.RunningLoss(), Now()));
     }
 
+    public void Validation(ValidationProgress progress) => display.Validation(progress);
+
     public void Epoch(EpochResult result)
     {
         ArgumentNullException.ThrowIfNull(result);

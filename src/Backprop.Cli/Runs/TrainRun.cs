@@ -75,12 +75,13 @@ internal static class TrainRun
         var status = TrainStatus.Completed;
         var tensorBoard = new TensorBoardLog(observer);
         observer = tensorBoard;
-        observer.Started(new TrainStart(settings, device.ToString(), mnist.Source, folder, history.Count + 1, dls.Train.Count));
+        observer.Started(new TrainStart(settings, device.ToString(), mnist.Source, folder, history.Count + 1, dls.Train.Count, dls.Valid.Count));
         var options = new FitOptions
         {
             FirstEpoch = history.Count + 1,
             CancellationToken = cancel,
             OnBatch = observer.Batch,
+            OnValidationBatch = observer.Validation,
             OnEpoch = r =>
             {
                 observer.Epoch(r);
@@ -227,7 +228,8 @@ internal sealed record TrainRequest
 /// <param name="Folder">The run folder.</param>
 /// <param name="FirstEpoch">The first epoch to train, from 1 (above 1 when resuming).</param>
 /// <param name="BatchesPerEpoch">Training batches per epoch.</param>
-internal sealed record TrainStart(TrainSettings Settings, string Device, string DataSource, RunFolder Folder, int FirstEpoch, int BatchesPerEpoch);
+/// <param name="ValidBatchesPerEpoch">Validation batches per epoch.</param>
+internal sealed record TrainStart(TrainSettings Settings, string Device, string DataSource, RunFolder Folder, int FirstEpoch, int BatchesPerEpoch, int ValidBatchesPerEpoch);
 
 /// <summary>How a run ended.</summary>
 internal enum TrainStatus
@@ -262,6 +264,11 @@ internal interface ITrainObserver
 
     /// <summary>Called after every training batch (see <see cref="BatchProgress.RunningLoss"/> for what reading the loss costs).</summary>
     void Batch(BatchProgress progress);
+
+    /// <summary>Called after every validation batch (nothing by default: a test's recorder need not care).</summary>
+    void Validation(ValidationProgress progress)
+    {
+    }
 
     /// <summary>Called after every epoch, including one whose loss is not finite.</summary>
     void Epoch(EpochResult result);

@@ -51,7 +51,7 @@ public static class Fit
             var clock = Stopwatch.StartNew();
             var watch = new LossWatch();
             using var trainLoss = Train(epoch, step, trainDl, options, clock, watch);
-            var (valid, validCount) = validDl is null || watch.Batches < trainDl.Count ? (null, 0) : Validate(step, lossFunc, validDl, options.CancellationToken);
+            var (valid, validCount) = validDl is null || watch.Batches < trainDl.Count ? (null, 0) : Validate(epoch, step, lossFunc, validDl, options);
             using var validSums = valid;
             var result = Read(epoch, trainLoss, watch.Batches, validSums, validCount, clock);
             results.Add(result);
@@ -89,7 +89,7 @@ public static class Fit
     }
 
     /// <summary>Validation under no_grad; returns (sum of n · batch loss, correct count), a (2) tensor on the device, and the number of samples.</summary>
-    private static (Tensor? Sums, long Count) Validate(ITrainStep step, Func<Tensor, Tensor, Tensor> lossFunc, DataLoader dl, CancellationToken cancel)
+    private static (Tensor? Sums, long Count) Validate(int epoch, ITrainStep step, Func<Tensor, Tensor, Tensor> lossFunc, DataLoader dl, FitOptions options)
     {
         step.SetTraining(false);
         using var noGrad = no_grad();
@@ -99,9 +99,9 @@ public static class Fit
         try
         {
             using var batches = dl.GetEnumerator();
-            while (true)
+            for (var i = 0; ; i++)
             {
-                cancel.ThrowIfCancellationRequested();
+                options.CancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 if (!batches.MoveNext()) break;
                 var (xb, yb) = batches.Current;
@@ -111,6 +111,7 @@ public static class Fit
                 lossSum.add_(lossFunc(preds, yb), weight);
                 correct.add_(Accuracy.Correct(preds, yb));
                 count += n;
+                options.OnValidationBatch?.Invoke(new ValidationProgress(epoch, i, dl.Count));
             }
             return (stack([lossSum, correct]).DetachFromDisposeScope(), count);
         }
@@ -143,6 +144,9 @@ public sealed record FitOptions
 
     /// <summary>Called after every training batch; keep it cheap (read <see cref="BatchProgress.RunningLoss"/> only every k batches).</summary>
     public Action<BatchProgress>? OnBatch { get; init; }
+
+    /// <summary>Called after every validation batch (for a progress display: the validation pass reads nothing from the device until it ends).</summary>
+    public Action<ValidationProgress>? OnValidationBatch { get; init; }
 
     /// <summary>Called after every epoch; return <see langword="false"/> to stop training there.</summary>
     public Func<EpochResult, bool>? OnEpoch { get; init; }
@@ -197,6 +201,22 @@ public readonly struct BatchProgress(int epoch, int batch, int batchCount, Tenso
 
     /// <summary>Batches trained per second since the epoch began.</summary>
     public double BatchesPerSecond() => (batch + 1) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+}
+
+/// <summary>Where the validation pass is, after one batch, for <see cref="FitOptions.OnValidationBatch"/>.</summary>
+/// <param name="epoch">The epoch being validated, from 1.</param>
+/// <param name="batch">The validation batch just done, from 0.</param>
+/// <param name="batchCount">Validation batches in the pass.</param>
+public readonly struct ValidationProgress(int epoch, int batch, int batchCount)
+{
+    /// <summary>The epoch being validated, from 1.</summary>
+    public int Epoch => epoch;
+
+    /// <summary>The validation batch just done, from 0.</summary>
+    public int Batch => batch;
+
+    /// <summary>Validation batches in the pass.</summary>
+    public int BatchCount => batchCount;
 }
 
 /// <summary>What one epoch's progress reads saw, and how many batches it ran.</summary>

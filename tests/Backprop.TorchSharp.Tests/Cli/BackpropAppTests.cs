@@ -34,14 +34,60 @@ public sealed class BackpropAppTests
     [InlineData("bench", "--epochs", "0")]
     [InlineData("bench", "--samples", "10")]
     [InlineData("bench", "--batch-sizes", "50", "0")]
-    public void A_bad_command_line_prints_the_error_and_usage_and_exits_2(params string[] args)
+    [InlineData("bench", "--check-targets", "--epochs", "5")]
+    [InlineData("bench", "--sweep", "--check-targets")]
+    public void A_bad_command_line_prints_the_error_then_a_pointer_to_help_and_exits_2(params string[] args)
     {
         var (code, stdout, stderr) = Run(args);
 
         Assert.Equal(ExitCodes.Usage, code);
-        Assert.StartsWith("error: ", stderr);
-        Assert.Contains("Usage:", stderr);
+        var lines = stderr.TrimEnd('\n').Split('\n');
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.All(lines[..^1], l => Assert.StartsWith("error: ", l));
+        Assert.Matches(@"^Run '.* --help' for the (commands and )?options\.$", lines[^1]); // one line, not the help itself
+        Assert.DoesNotContain("Usage:", stderr);
         Assert.Empty(stdout);
+    }
+
+    [Theory]
+    [InlineData("error: unknown command 'trian'; did you mean 'train'?", "trian")]
+    [InlineData("error: unknown command 'evalute'; did you mean 'evaluate'?", "evalute", "run/checkpoint.ckpt")]
+    [InlineData("error: unknown option '--epoch' for 'train'; did you mean '--epochs'?", "train", "--epoch", "3")]
+    [InlineData("error: unknown option '--Epochs' for 'train'; did you mean '--epochs'?", "train", "--Epochs", "3")]
+    [InlineData("error: unknown option '--ep' for 'train'; did you mean '--epochs'?", "train", "--ep", "3")]
+    [InlineData("error: unexpected argument 'epochs' for 'train'; did you mean '--epochs'?", "train", "epochs", "3")]
+    [InlineData("error: unknown option '--splt' for 'evaluate'; did you mean '--split'?", "evaluate", "x.ckpt", "--splt", "valid")]
+    [InlineData("error: unknown command 'verfy' for 'data'; did you mean 'verify'?", "data", "verfy")]
+    [InlineData("error: unknown command 'help'; did you mean '--help'?", "help")]
+    [InlineData("error: unknown command 'version'; did you mean '--version'?", "version")]
+    [InlineData("error: unknown command 'fly'; the commands are train, evaluate, export, predict, gradcheck, data, bench and info", "fly")]
+    [InlineData("error: unknown command 'shred' for 'data'; the commands are info, verify and download", "data", "shred")]
+    [InlineData("error: 'data' needs a command: info, verify or download", "data")]
+    [InlineData("error: unknown option '-x' for 'train'", "train", "-x")]
+    public void A_typo_gets_one_error_with_what_was_meant(string error, params string[] args)
+    {
+        var (code, _, stderr) = Run(args);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        var lines = stderr.TrimEnd('\n').Split('\n');
+        Assert.Equal(2, lines.Length); // the value after an unknown option, or the words after an unknown command, are not errors of their own
+        Assert.Equal(error, lines[0]);
+        var command = args[0] is "data" or "train" or "evaluate" ? args[0] + " " : "";
+        Assert.EndsWith($" {command}--help' for the {(args[0] == "data" || command == "" ? "commands and " : "")}options.", lines[1]);
+    }
+
+    [Theory]
+    [InlineData("cross_entropy", "train", "--loss", "cross-entropy")]
+    [InlineData("manual", "train", "--gradients", "manuel")]
+    [InlineData("test", "evaluate", "x.ckpt", "--split", "tset")]
+    public void A_misspelt_choice_is_refused_on_one_line_with_what_was_meant(string meant, params string[] args)
+    {
+        var (code, _, stderr) = Run(args);
+
+        Assert.Equal(ExitCodes.Usage, code);
+        var lines = stderr.TrimEnd('\n').Split('\n');
+        Assert.Equal(2, lines.Length); // the choices share the error's line
+        Assert.EndsWith($"; did you mean '{meant}'?", lines[0]);
     }
 
     [Fact]
@@ -75,7 +121,24 @@ public sealed class BackpropAppTests
 
         Assert.Equal(ExitCodes.Failed, code);
         Assert.Contains(dir.File("none"), stderr);
-        Assert.Contains("backprop data download", stderr);
+        Assert.Contains("Check the path given to --data", stderr);
+        Assert.DoesNotContain("pass --data DIR", stderr); // it was passed
+        Assert.Contains($" data download --data {dir.File("none")}`", stderr);
+    }
+
+    [Fact]
+    public void Missing_data_by_default_names_every_place_looked_in_as_absolute_paths()
+    {
+        var advice = Options.NoDataAdvice(Path.GetFullPath("data"), given: false, variable: null, current: "somewhere/below", appBase: "/opt/backprop/");
+
+        Assert.Contains("$BACKPROP_DATA is not set", advice);
+        Assert.Contains($"from {Path.GetFullPath("somewhere/below")} upwards", advice);
+        Assert.Contains("from /opt/backprop (the program's) upwards", advice);
+        Assert.Contains("pass --data DIR", advice);
+        Assert.Contains($" data download --data {Path.GetFullPath("data")}`", advice);
+
+        var named = Options.NoDataAdvice("/srv/mnist", given: false, variable: "/srv/mnist", current: "/", appBase: "/");
+        Assert.StartsWith("$BACKPROP_DATA names /srv/mnist: point it at the folder that holds mnist/", named);
     }
 
     [Fact]
@@ -115,6 +178,12 @@ public sealed class BackpropAppTests
 
         Assert.True(code == 0, stderr);
         Assert.Contains("784-20-10", stdout);
+        // The plain display: three quarter lines of training and one line halfway through validation per epoch, each with both ETAs.
+        var progress = stdout.Split('\n').Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^  epoch \d+: ")).ToList();
+        Assert.Equal(8, progress.Count);
+        Assert.All(progress, l => Assert.Matches(@", ETA epoch \d+:\d\d, run \d+:\d\d$", l));
+        Assert.Equal(["  epoch 1: validating, batch 50/100", "  epoch 2: validating, batch 50/100"],
+            progress.Where(l => l.Contains("validating", StringComparison.Ordinal)).Select(l => l[..l.IndexOf(", ETA", StringComparison.Ordinal)]));
         var lines = File.ReadAllLines(dir.File("m.jsonl"));
         Assert.Equal(2, lines.Length);
         foreach (var (line, i) in lines.Select((l, i) => (l, i)))
@@ -139,6 +208,24 @@ public sealed class BackpropAppTests
         Assert.Equal(ExitCodes.Failed, badPng);
         Assert.Contains("--png", badErr);
         Assert.Equal("", badOut); // refused before evaluating
+    }
+
+    [Fact]
+    public void Evaluating_a_runs_checkpoint_and_its_exported_pt_keeps_both_confusion_pngs()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, Run("train", "--epochs", "1", "--hidden", "10", "--out", dir.Path).Code);
+        Assert.Equal(0, Run("export", dir.File("checkpoint.ckpt"), "--format", "pt").Code); // checkpoint.pt beside checkpoint.ckpt
+
+        var (ckpt, ckptOut, ckptErr) = Run("evaluate", dir.File("checkpoint.ckpt"));
+        var (pt, ptOut, ptErr) = Run("evaluate", dir.File("checkpoint.pt"));
+
+        Assert.True(ckpt == 0, ckptErr);
+        Assert.True(pt == 0, ptErr);
+        Assert.Contains($"wrote {dir.File("checkpoint.ckpt.confusion-test.png")}", ckptOut);
+        Assert.Contains($"wrote {dir.File("checkpoint.pt.confusion-test.png")}", ptOut);
+        foreach (var png in new[] { "checkpoint.ckpt.confusion-test.png", "checkpoint.pt.confusion-test.png" })
+            Assert.Equal((byte)'P', File.ReadAllBytes(dir.File(png))[1]);
     }
 
     [Fact]
@@ -209,6 +296,22 @@ public sealed class BackpropAppTests
         foreach (var mode in new[] { "raw", "final", "shuffled", "torchsharp_loader", "manual", "final_vs_raw" }) Assert.Contains(mode, stdout);
         using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("b.json")));
         Assert.Equal(4, doc.RootElement.GetProperty("ratios").EnumerateObject().Count());
+    }
+
+    [Fact]
+    public void Bench_check_targets_gives_each_ratio_its_interval_and_fails_only_for_a_whole_interval_off_target()
+    {
+        var (code, stdout, stderr) = Run("bench", "--check-targets", "--epochs", "6", "--samples", "500");
+
+        // What a tiny, noisy configuration measures is not asserted; that the verdicts, the messages and the exit code agree is.
+        var checks = stdout.Split('\n').Where(l => l.Contains("_vs_", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, checks.Count);
+        Assert.All(checks, l => Assert.Matches(@"^\w+ +\d+\.\d{3}  \(\d+\.\d{3} to \d+\.\d{3}, 97% interval of 6 rounds\)  target [<>]= \d\.\d\d  (met|missed|unclear)$", l));
+        var missed = checks.Where(l => l.EndsWith(" missed", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]).ToList();
+        var unclear = checks.Where(l => l.EndsWith(" unclear", StringComparison.Ordinal)).Select(l => l.Split(' ')[0]).ToList();
+        Assert.Equal(missed.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed, code);
+        foreach (var name in missed) Assert.Contains($"error: {name} missed its target: its whole 97% interval, ", stderr);
+        foreach (var name in unclear) Assert.Contains($"warning: {name} is not decided: its 97% interval, ", stderr);
     }
 
     [Fact]

@@ -12,6 +12,18 @@ public sealed class GradCheckJsonTests
         new("nll", "inp", [5, 3], "finite_differences", "float64", double.NaN, 0.2, 1e-6),
     ];
 
+    [Theory]
+    [InlineData(3.0517578125e-5, "3.05e-05")]
+    [InlineData(0.01, "1.00e-02")]
+    [InlineData(812.6, "8.13e+02")]
+    [InlineData(0.0, "0.00e+00")]
+    [InlineData(double.NaN, "NaN")]
+    [InlineData(double.PositiveInfinity, "Infinity")]
+    public void The_table_writes_differences_in_pytorchs_e_notation(double value, string expected)
+    {
+        Assert.Equal(expected, GradCheckCommand.Scientific(value));
+    }
+
     [Fact]
     public void Rows_are_written_with_snake_case_keys_and_a_nan_is_a_failure()
     {

@@ -57,6 +57,10 @@ public sealed class LiveDisplayProcessTests
         var text = string.Join('\n', screen);
         Assert.True(text.Contains("exit=130", StringComparison.Ordinal), $"the run did not end with exit code 130; the screen:\n{text}\n{stderr.Result}");
         Assert.DoesNotContain("^C", raw[..raw.IndexOf("exit=", StringComparison.Ordinal)]); // the terminal's own echo, which would land in the last frame
+        // The frames drew epoch 1's validation pass to its end (its last batch is always drawn) and both ETAs (issue 26).
+        Assert.Contains("epoch 1/3 ", raw);
+        Assert.Contains("validating 500/500  elapsed ", raw);
+        Assert.Matches(@"batches/s  loss \d\.\d{4}  elapsed \d+:\d\d  ETA epoch \d+:\d\d, run \d+:\d\d", raw);
         Assert.Single(screen, l => l.StartsWith("784-300-10, cross-entropy", StringComparison.Ordinal)); // one header, not two
         Assert.Single(screen, l => l.TrimStart().StartsWith("epoch/3", StringComparison.Ordinal));
         Assert.Single(screen, l => l.TrimStart().StartsWith("1/3 ", StringComparison.Ordinal));

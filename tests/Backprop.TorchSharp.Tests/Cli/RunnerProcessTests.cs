@@ -21,6 +21,8 @@ public sealed class RunnerProcessTests
 
         Assert.Equal(0, code);
         Assert.Contains("gradients match", stdout);
+        Assert.Matches(@" \d\.\d\de-\d\d ", stdout); // PyTorch's e-notation in the table
+        Assert.DoesNotMatch(@"E[-+]\d{3}", stdout); // not .NET's 3.05E-005
         using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("rows.json")));
         Assert.True(doc.RootElement.GetProperty("all_pass").GetBoolean());
         var rows = doc.RootElement.GetProperty("rows").EnumerateArray()
@@ -49,13 +51,39 @@ public sealed class RunnerProcessTests
     }
 
     [Fact]
-    public void An_unknown_command_prints_usage_and_exits_2()
+    public void Relative_paths_are_reported_absolute_and_a_one_epoch_resume_says_which_epoch_it_trained()
     {
-        var (code, _, stderr) = Run(null, "fly");
+        using var dir = new TempDir();
+        (int Code, string Out, string Err) Here(params string[] args) =>
+            ChildProcess.Run("dotnet", [Repo.RunnerDll, .. args], TimeSpan.FromMinutes(5), new Dictionary<string, string> { ["CI"] = "1" }, cwd: dir.Path);
+
+        var first = Here("train", "--epochs", "1", "--hidden", "10", "--out", "runs/wide", "--metrics", "wide.jsonl");
+        var resumed = Here("train", "--resume", "runs/wide/checkpoint.ckpt", "--epochs", "2");
+
+        Assert.True(first.Code == 0, first.Err);
+        Assert.True(resumed.Code == 0, resumed.Err);
+        foreach (var output in new[] { first.Out, resumed.Out })
+        {
+            Assert.Contains($"run folder: {dir.File("runs/wide")}", output); // as --resume's folder is: from the root, not as typed
+            var wrote = output.Split('\n').Where(l => l.StartsWith("wrote ", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(wrote);
+            Assert.All(wrote, l => Assert.StartsWith($"wrote {dir.Path}/", l));
+        }
+        Assert.Contains($"wrote {dir.File("wide.jsonl")}", first.Out);
+        Assert.Matches(@"s of training in this run \(epoch 2\)\n", resumed.Out); // not "(epochs 2-2)"
+    }
+
+    [Fact]
+    public void A_misspelt_command_says_what_was_meant_points_to_help_and_exits_2()
+    {
+        var (code, stdout, stderr) = Run(null, "trian");
 
         Assert.Equal(2, code);
-        Assert.Contains("Usage:", stderr);
-        Assert.Contains("backprop [command] [options]", stderr);
+        Assert.Equal("", stdout);
+        var lines = stderr.TrimEnd('\n').Split('\n');
+        Assert.Equal("error: unknown command 'trian'; did you mean 'train'?", lines[0]);
+        Assert.Matches(@"^Run 'dotnet \S*backprop\.dll --help' for the commands and options\.$", lines[1]); // a command to paste, as the user started it
+        Assert.Equal(2, lines.Length);
     }
 
     [Fact]

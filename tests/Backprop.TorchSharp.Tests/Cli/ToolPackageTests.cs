@@ -1,10 +1,25 @@
 using System.IO.Compression;
+using System.Text.RegularExpressions;
 
 namespace Backprop.Tests.Cli;
 
 /// <summary>The runner as a .NET tool: packed, installed from a local folder into a tool path, and run, as README.md says.</summary>
-public sealed class ToolPackageTests
+public sealed partial class ToolPackageTests
 {
+    [Fact]
+    public void The_folder_the_readme_packs_into_is_ignored_by_git()
+    {
+        var pack = PackCommand().Match(File.ReadAllText(Path.Combine(Repo.Root, "README.md")));
+        Assert.True(pack.Success, "README.md no longer shows `dotnet pack src/Backprop.Cli ... -o DIR`");
+
+        // git check-ignore exits 0 when the path is ignored, 1 when it is not (no file need exist).
+        var check = ChildProcess.Run("git", ["check-ignore", "--no-index", "-q", $"{pack.Groups[1].Value}/Backprop.TorchSharp.Cli.0.1.0.nupkg"], TimeSpan.FromMinutes(1));
+        Assert.True(check.Code == 0, $"git does not ignore {pack.Groups[1].Value}/ (exit {check.Code}: {check.Err}): the README's pack command would leave untracked files");
+    }
+
+    [GeneratedRegex(@"dotnet pack src/Backprop\.Cli .*-o (\S+)")]
+    private static partial Regex PackCommand();
+
     [Fact]
     public void The_runner_packs_as_a_dotnet_tool_that_installs_from_a_folder_and_runs()
     {
@@ -46,6 +61,13 @@ public sealed class ToolPackageTests
         var info = ChildProcess.Run(backprop, ["info"], TimeSpan.FromMinutes(2)); // run from the repository root: finds data/
         Assert.Equal(0, info.Code);
         Assert.Contains(dir.File("tools"), info.Out); // libtorch loads from the installed tool, not from the build tree
+
+        // Started outside the repository, the tool finds no data: info still exits 0 and says where it looked, absolutely.
+        Directory.CreateDirectory(dir.File("elsewhere"));
+        var lost = ChildProcess.Run(backprop, ["info"], TimeSpan.FromMinutes(2), new Dictionary<string, string> { ["BACKPROP_DATA"] = "" }, cwd: dir.File("elsewhere"));
+        Assert.True(lost.Code == 0, lost.Out + lost.Err);
+        Assert.Contains($"none found. $BACKPROP_DATA is not set, and no folder from {dir.File("elsewhere")} upwards, nor from {dir.File("tools")}", lost.Out);
+        Assert.Contains("pass --data DIR", lost.Out);
 
         // The installed tool trains and draws its plots (the fonts are embedded in it).
         var train = ChildProcess.Run(backprop, ["train", "--epochs", "1", "--out", dir.File("run")], TimeSpan.FromMinutes(3), new Dictionary<string, string> { ["CI"] = "1" });

@@ -134,7 +134,7 @@ public sealed class TorchNativeCacheProcessTests
         Assert.Contains("Set BACKPROP_NATIVE_CACHE to a writable folder.", err);
         Assert.Single(err.Trim().Split('\n'));
         Assert.DoesNotContain("libtorch-cpu-linux-x64", err + output); // TorchSharp's misleading fallback never ran
-        Assert.Equal(1, infoCode);
+        Assert.Equal(0, infoCode); // info reports the failure, for the bug report, rather than failing itself
         Assert.Contains("native loader: FAILED: libLibTorchSharp.so needs a patched copy", infoOutput);
     }
 }

@@ -89,6 +89,33 @@ public sealed class FitTests(MnistFixture data) : IClassFixture<MnistFixture>
     }
 
     [Fact]
+    public void The_validation_hook_sees_every_validation_batch_after_the_epochs_training_and_before_its_result()
+    {
+        using var trainDl = new DataLoader(data.ValidDs, 5000);
+        using var validDl = new DataLoader(data.ValidDs, 3000); // 3 of 3000, then one of 1000
+        var seen = new List<string>();
+        var options = new FitOptions
+        {
+            FirstEpoch = 3,
+            OnBatch = p => seen.Add($"train {p.Epoch} {p.Batch}/{p.BatchCount}"),
+            OnValidationBatch = p => seen.Add($"valid {p.Epoch} {p.Batch}/{p.BatchCount}"),
+            OnEpoch = r =>
+            {
+                seen.Add($"epoch {r.Epoch}");
+                return true;
+            },
+        };
+
+        Fit.Run(2, new LabelMeanStep(), LossFunc.CrossEntropy, trainDl, validDl, options);
+
+        Assert.Equal(
+        [
+            "train 3 0/2", "train 3 1/2", "valid 3 0/4", "valid 3 1/4", "valid 3 2/4", "valid 3 3/4", "epoch 3",
+            "train 4 0/2", "train 4 1/2", "valid 4 0/4", "valid 4 1/4", "valid 4 2/4", "valid 4 3/4", "epoch 4",
+        ], seen);
+    }
+
+    [Fact]
     public void Cancellation_is_checked_between_batches()
     {
         using var trainDl = new DataLoader(data.ValidDs, 100);
