@@ -111,7 +111,7 @@ internal static class TrainRun
 
         if (history.Count > 0)
         {
-            Saving(folder.Curves, history.Count, folder, () => AtomicFile.Save(folder.Curves, p => TrainingCurves.Save(history, p)));
+            Saving(folder.Curves, history.Count, folder, () => AtomicFile.Save(folder.Curves, p => TrainingCurves.Save(history, new Dictionary<int, float[]>(), p)));
             files.Add(folder.Curves);
         }
         if (status != TrainStatus.Diverged && history.Count > 0)

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using Backprop.Cli;
-using Backprop.Cli.Charts;
 using Backprop.Cli.Runs;
 using Backprop.Data;
 using Backprop.Training;
+using ICSharpCode.SharpZipLib.Checksum;
 using StbImageWriteSharp;
 using static TorchSharp.torch;
 
@@ -74,9 +74,16 @@ public sealed class PredictCommandTests(PredictFixture f) : IClassFixture<Predic
                 rgba[(y * w + x) * 4 + 3] = 255;
             }
         var path = f.Dir.File($"digit{i}-{(darkOnLight ? "dark" : "light")}-{w}x{h}.{format}");
-        if (format == "png") Png.Save(path, w, h, rgba);
+        if (format == "png") File.WriteAllBytes(path, Png(w, h, rgba));
         else using (var file = File.Create(path)) new ImageWriter().WriteJpg(rgba, w, h, ColorComponents.RedGreenBlueAlpha, file, 95);
         return path;
+    }
+
+    private static byte[] Png(int w, int h, byte[] rgba)
+    {
+        using var png = new MemoryStream();
+        new ImageWriter().WritePng(rgba, w, h, ColorComponents.RedGreenBlueAlpha, png);
+        return png.ToArray();
     }
 
     private int[] Predict(string[] files)
@@ -142,7 +149,7 @@ public sealed class PredictCommandTests(PredictFixture f) : IClassFixture<Predic
         var truncated = f.Dir.File("truncated.png");
         File.WriteAllBytes(truncated, File.ReadAllBytes(Render(1, false, 200, 150, 5))[..40]);
         var blank = f.Dir.File("blank.png");
-        Png.Save(blank, 64, 64, [.. Enumerable.Repeat((byte)255, 64 * 64 * 4)]);
+        File.WriteAllBytes(blank, Png(64, 64, [.. Enumerable.Repeat((byte)255, 64 * 64 * 4)]));
         var missing = f.Dir.File("missing.png");
 
         var (code, stdout, err) = BackpropAppTests.Run("predict", f.Checkpoint, good, empty, text, truncated, blank, missing, f.Dir.Path);
@@ -161,10 +168,12 @@ public sealed class PredictCommandTests(PredictFixture f) : IClassFixture<Predic
     {
         // A real 8 × 8 PNG whose header then claims 30000 × 30000: 3.6 GB decoded, from a file of a few hundred bytes.
         var bomb = f.Dir.File("bomb.png");
-        var png = Png.Encode(8, 8, new byte[8 * 8 * 4]);
+        var png = Png(8, 8, new byte[8 * 8 * 4]);
         BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(16), 30_000); // IHDR data starts at 16: width, then height
         BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(20), 30_000);
-        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc32.Iso.Of(png.AsSpan(12, 17))); // the CRC of "IHDR" + its 13 bytes
+        var crc = new Crc32();
+        crc.Update(new ArraySegment<byte>(png, 12, 17)); // "IHDR" and its 13 bytes
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), (uint)crc.Value);
         File.WriteAllBytes(bomb, png);
         string[] endless = OperatingSystem.IsLinux() ? ["/dev/zero"] : [];
 
@@ -174,5 +183,17 @@ public sealed class PredictCommandTests(PredictFixture f) : IClassFixture<Predic
         Assert.Equal("", stdout);
         Assert.Contains($"error: {bomb} is 30000 × 30000 pixels, more than the 50 megapixels predict reads", err);
         if (OperatingSystem.IsLinux()) Assert.Contains("error: /dev/zero is a character device, not an image file", err);
+    }
+
+    [Fact]
+    public void A_png_s_size_is_read_from_its_header_alone()
+    {
+        var png = Png(37, 5, new byte[37 * 5 * 4]);
+
+        Assert.Equal((37u, 5u), DigitImage.PngSize(png));
+        Assert.Equal((37u, 5u), DigitImage.PngSize(png.AsSpan(0, 24))); // the signature and IHDR's size: nothing is decoded
+        Assert.Null(DigitImage.PngSize(png.AsSpan(0, 23)));
+        png[1] = (byte)'Q';
+        Assert.Null(DigitImage.PngSize(png));
     }
 }
