@@ -15,6 +15,16 @@ internal static class Figure
     /// <summary>The font every plot is drawn in: the first of <see cref="SansFonts"/> the system has, else ScottPlot's choice.</summary>
     public static string Font { get; } = SansFonts.Intersect(SKFontManager.Default.FontFamilies, StringComparer.OrdinalIgnoreCase).FirstOrDefault() ?? Fonts.Default;
 
+    /// <summary>
+    /// Why the plots came out without their text, or <see langword="null"/>: a system with no font at all (a slim
+    /// container) draws every line and cell but no letter, since the runner no longer carries a font of its own.
+    /// </summary>
+    public static string? TextProblem { get; } = TextProblemFor(SKFontManager.Default.FontFamilies);
+
+    // Skia without fonts still lists one family, named "" (its empty typeface).
+    internal static string? TextProblemFor(IEnumerable<string> families) => families.Any(f => !string.IsNullOrWhiteSpace(f)) ? null
+        : "this system has no fonts, so the plots were drawn without their text; install one (Debian or Ubuntu: apt-get install fonts-dejavu-core; Alpine: apk add font-dejavu) for plots with text";
+
     /// <summary>matplotlib's tab10, ScottPlot's Category10: a colour per series.</summary>
     public static readonly Color[] Palette = new ScottPlot.Palettes.Category10().Colors;
 

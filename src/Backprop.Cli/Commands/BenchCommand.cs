@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Backprop.Cli.Bench;
+using Backprop.Cli.Charts;
 using Backprop.Data;
 using Spectre.Console;
 using TorchSharp;
@@ -113,6 +114,7 @@ internal static class BenchCommand
         {
             if (!OutputFile.Write(io, png, "--plot", () => AtomicFile.Save(png, report.SavePlot))) return ExitCodes.Failed;
             io.Out.WriteLine($"wrote {png}");
+            if (Figure.TextProblem is { } noText) io.Error.WriteLine($"warning: {noText}");
         }
         return ExitCodes.Ok;
     }
