@@ -36,7 +36,7 @@ internal static class TrainingCurves
         var (xs, raw) = BatchPoints(history, batchLosses);
         if (xs.Length > 0)
         {
-            Batches(loss, xs, raw, Figure.Train.WithAlpha(0.25), "train, each batch", 1);
+            Batches(loss, xs, raw, Figure.Train.WithAlpha(0.2), "train, each batch", 1);
             Batches(loss, xs, Smooth(raw, Restarts(history, batchLosses, xs.Length)), Figure.Train, $"train, smoothed (β = {Beta.ToString(CultureInfo.InvariantCulture)})", 2);
         }
         var unrecorded = history.Where(r => !batchLosses.ContainsKey(r.Epoch) && double.IsFinite(r.TrainLoss)).ToArray();
