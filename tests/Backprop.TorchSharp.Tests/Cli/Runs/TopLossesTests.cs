@@ -1,3 +1,4 @@
+using Backprop.Cli.Charts;
 using Backprop.Cli.Runs;
 using Backprop.Data;
 using Backprop.Training;
@@ -86,6 +87,7 @@ public sealed class TopLossesTests
         var pixels = png.Data.Chunk(3).ToList();
         Assert.Contains(pixels, p => p[0] < 40 && p[1] < 40 && p[2] < 40);
         Assert.True(pixels.Count(p => p[0] > 230 && p[1] > 230 && p[2] > 230) > pixels.Count / 2);
+        if (Figure.TextProblem is not null) return; // a system without fonts draws no text (the runner warns); .ci/run installs one
         var band = pixels.Take(TopLossesPlot.TitleHeight * png.Width);
         Assert.Contains(band, p => p[0] < 100); // the title is drawn
         // The first digit's title, above its image: dark green if the prediction is right, dark red if not.
