@@ -145,10 +145,24 @@ internal sealed record SweepReport(int Samples, int Rounds, int Processors, IRea
     }, Json);
 
     /// <summary>Reads back what <see cref="ToJson"/> wrote, to print and draw an earlier sweep again (<c>bench --sweep --from</c>).</summary>
-    /// <exception cref="DataFileException">The file is missing, unreadable, too large or not a sweep's JSON.</exception>
+    /// <exception cref="DataFileException">The file is missing, unreadable, not a regular file, too large or not a sweep's JSON.</exception>
     public static SweepReport Load(string path)
     {
-        var bytes = Gzip.ReadAllBytes(path, 16 << 20);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (Directory.Exists(path)) throw NotASweep(path, "it is a folder");
+        if (!File.Exists(path)) throw new DataFileException(path, "does not exist; give --from the file that bench --sweep --json wrote");
+        if (FileKind.NotRegularFile(path) is { } kind) throw NotASweep(path, $"it is {kind}"); // a FIFO would never end
+        byte[] bytes;
+        try
+        {
+            var length = new FileInfo(path).Length;
+            if (length > MaxJsonBytes) throw NotASweep(path, $"it has {length:N0} bytes, more than the {MaxJsonBytes:N0} a sweep's JSON may have");
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataFileException(path, $"cannot be read ({e.Message.TrimEnd('.')})", e);
+        }
         Stored? stored;
         try
         {
@@ -156,9 +170,10 @@ internal sealed record SweepReport(int Samples, int Rounds, int Processors, IRea
         }
         catch (JsonException e)
         {
-            throw NotASweep(path, e.Message);
+            throw NotASweep(path, e.LineNumber is { } line ? $"line {line + 1}{(e.Path is { Length: > 1 } at ? $", {at}," : "")} is not what --json writes" : "it is not JSON");
         }
         if (stored?.Cells is not { Count: > 0 } cells || stored.SgemmGflops is null) throw NotASweep(path, "it holds no cells");
+        if (cells.Count > MaxCells) throw NotASweep(path, $"it holds {cells.Count:N0} cells, more than the {MaxCells:N0} a sweep may have");
         foreach (var c in cells)
             if (c is null || c.BatchSize < 1 || c.Hidden < 1 || c.Threads < 1 || !(c.SecondsPer50k > 0) || !(c.TimesComputeBound > 0) || !double.IsFinite(c.SecondsPer50k) || !double.IsFinite(c.TimesComputeBound))
                 throw NotASweep(path, "a cell has a size, thread count or time that is not positive");
@@ -168,8 +183,12 @@ internal sealed record SweepReport(int Samples, int Rounds, int Processors, IRea
         return new SweepReport(stored.Samples, stored.Rounds, stored.Processors, sgemm, cells);
     }
 
+    // The documented grid has 40 cells; its JSON is 14 KB.
+    private const int MaxCells = 10_000;
+    private const long MaxJsonBytes = 16 << 20;
+
     private static DataFileException NotASweep(string path, string why) =>
-        new(path, $"not a report of bench --sweep --json ({why.TrimEnd('.')}); give --from a file that bench --sweep --json wrote");
+        new(path, $"not a report of bench --sweep --json ({why}); give --from a file that bench --sweep --json wrote");
 
     private sealed record Stored(int Samples, int Rounds, int Processors, Dictionary<string, double>? SgemmGflops, List<SweepCell>? Cells);
 

@@ -89,7 +89,7 @@ internal static class BenchCommand
             }
             catch (DataFileException e) // not MNIST: the runner's advice about --data would mislead
             {
-                io.Error.WriteLine($"error: {e.Message} (--from)");
+                io.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.Failed;
             }
         }

@@ -126,6 +126,29 @@ public sealed class SweepTests(MnistFixture data) : IClassFixture<MnistFixture>
     }
 
     [Fact]
+    public void A_folder_a_fifo_or_a_missing_file_given_to_from_is_named_without_waiting_or_mnist_advice()
+    {
+        using var dir = new TempDir();
+        List<(string Path, string Why)> cases = [(dir.Path, "it is a folder"), (dir.File("none.json"), "does not exist")];
+        if (OperatingSystem.IsLinux())
+        {
+            using var mkfifo = System.Diagnostics.Process.Start("mkfifo", dir.File("pipe"));
+            mkfifo.WaitForExit();
+            cases.Add((dir.File("pipe"), "it is a FIFO"));
+        }
+
+        foreach (var (path, why) in cases)
+        {
+            var (code, _, err) = BackpropAppTests.Run("bench", "--sweep", "--from", path);
+
+            Assert.Equal(ExitCodes.Failed, code);
+            Assert.Contains($"error: {path}: ", err);
+            Assert.Contains(why, err);
+            Assert.DoesNotContain("MNIST", err, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void From_measures_nothing_so_quick_and_json_are_refused_with_it_and_it_needs_sweep()
     {
         var (code, _, err) = BackpropAppTests.Run("bench", "--sweep", "--from", "docs/sweep.json", "--json", "x.json");
