@@ -34,33 +34,41 @@ internal static class TrainingCurves
         loss.Title("Loss");
         loss.YLabel("loss");
         var (xs, raw) = BatchPoints(history, batchLosses);
+        var smooth = Smooth(raw, Restarts(history, batchLosses, xs.Length));
         if (xs.Length > 0)
         {
             Batches(loss, xs, raw, Figure.Train.WithAlpha(0.2), "train, each batch", 1);
-            Batches(loss, xs, Smooth(raw, Restarts(history, batchLosses, xs.Length)), Figure.Train, $"train, smoothed (β = {Beta.ToString(CultureInfo.InvariantCulture)})", 2);
+            Batches(loss, xs, smooth, Figure.Train, $"train, smoothed (β = {Beta.ToString(CultureInfo.InvariantCulture)})", 2);
         }
         var unrecorded = history.Where(r => !batchLosses.ContainsKey(r.Epoch) && double.IsFinite(r.TrainLoss)).ToArray();
-        if (unrecorded.Length > 0)
+        Coordinates[] means = [.. unrecorded.Select(r => new Coordinates(r.Epoch - 0.5, r.TrainLoss))]; // an epoch's mean belongs in its middle
+        if (means.Length > 0)
         {
-            // The mean of an epoch's batches belongs in its middle.
-            var means = loss.Add.ScatterPoints(unrecorded.Select(r => r.Epoch - 0.5).ToArray(), unrecorded.Select(r => r.TrainLoss).ToArray(), Figure.Train);
-            means.LegendText = "train, epoch mean (no batches recorded)";
-            means.MarkerShape = MarkerShape.OpenCircle;
-            means.MarkerSize = 8;
+            var marks = loss.Add.ScatterPoints(means, Figure.Train);
+            marks.LegendText = "train, epoch mean (no batches recorded)";
+            marks.MarkerShape = MarkerShape.OpenCircle;
+            marks.MarkerSize = 8;
         }
         var valid = PerEpoch(loss, history, r => r.ValidLoss, Figure.Valid, "valid");
-        loss.ShowLegend(Alignment.UpperRight);
-        loss.Axes.SetLimitsY(0, LossCeiling(raw, valid, history));
+
+        // The axis follows what the eye follows: the smoothed loss past its first 2% (the fall from ln 10), the epochs'
+        // points. Single batches are noise: those above it are cut off.
+        var skip = smooth.Length / 50;
+        Coordinates[] followed = [.. smooth.Skip(skip).Select((y, i) => new Coordinates(xs[skip + i], y)), .. valid, .. means];
+        var top = followed.Select(c => c.Y).Where(double.IsFinite).DefaultIfEmpty(1).Max() * 1.25;
+        loss.Axes.SetLimitsY(0, top > 0 ? top : 1);
+        // The legend goes top right, unless those lines pass there (a flat or rising loss): then bottom left.
+        loss.ShowLegend(followed.Any(c => c.X > 0.6 * last && c.Y > 0.7 * top) ? Alignment.LowerLeft : Alignment.UpperRight);
 
         var acc = Figure.New();
         acc.Title("Validation accuracy");
         acc.YLabel("accuracy");
-        var accuracy = PerEpoch(acc, history, r => r.ValidAccuracy, Figure.Accuracy, "valid accuracy");
+        double[] accuracy = [.. PerEpoch(acc, history, r => r.ValidAccuracy, Figure.Accuracy, "valid accuracy").Select(c => c.Y)];
         acc.ShowLegend(Alignment.LowerRight);
         if (accuracy.Length > 0) acc.Axes.SetLimitsY(accuracy.Min() - Pad(accuracy), accuracy.Max() + Pad(accuracy));
 
         var counts = history.Where(r => batchLosses.ContainsKey(r.Epoch)).Select(r => batchLosses[r.Epoch].Length).Distinct().ToArray();
-        var xLabel = counts.Length == 1 ? string.Create(CultureInfo.InvariantCulture, $"epoch ({counts[0]:N0} batches each)") : "epoch";
+        var xLabel = counts.Length == 1 ? string.Create(CultureInfo.InvariantCulture, $"epoch ({counts[0]:N0} {(counts[0] == 1 ? "batch" : "batches")} each)") : "epoch";
         foreach (var plot in new[] { loss, acc })
         {
             plot.XLabel(xLabel);
@@ -121,17 +129,6 @@ internal static class TrainingCurves
         return restarts;
     }
 
-    // The first batches' loss (2.3 for ten classes) would flatten the rest: the axis ends a little above the 98th
-    // percentile of the batches, or above the epochs' own losses where those are higher.
-    private static double LossCeiling(double[] raw, double[] valid, IReadOnlyList<EpochResult> history)
-    {
-        var finite = raw.Where(double.IsFinite).Order().ToArray();
-        var high = finite.Length == 0 ? 0 : finite[(int)Math.Min(finite.Length - 1, Math.Ceiling(0.98 * finite.Length))];
-        var epochs = valid.Concat(history.Select(r => r.TrainLoss)).Where(double.IsFinite).DefaultIfEmpty(1).Max();
-        var top = Math.Max(high, epochs);
-        return top > 0 ? top * 1.1 : 1;
-    }
-
     private static void Batches(Plot plot, double[] xs, double[] ys, Color color, string legend, float width)
     {
         var line = plot.Add.SignalXY(new SignalXYSourceGenericArray<double, double>(xs, ys), color);
@@ -139,16 +136,15 @@ internal static class TrainingCurves
         line.LineWidth = width;
     }
 
-    // A point per epoch, at its end, where the value is finite; returns the values drawn.
-    private static double[] PerEpoch(Plot plot, IReadOnlyList<EpochResult> history, Func<EpochResult, double> value, Color color, string legend)
+    // A point per epoch, at its end, where the value is finite; returns the points drawn.
+    private static Coordinates[] PerEpoch(Plot plot, IReadOnlyList<EpochResult> history, Func<EpochResult, double> value, Color color, string legend)
     {
-        var points = history.Where(r => double.IsFinite(value(r))).ToArray();
-        double[] ys = [.. points.Select(value)];
-        var line = plot.Add.Scatter(points.Select(r => (double)r.Epoch).ToArray(), ys, color);
+        Coordinates[] points = [.. history.Where(r => double.IsFinite(value(r))).Select(r => new Coordinates(r.Epoch, value(r)))];
+        var line = plot.Add.Scatter(points, color);
         line.LegendText = legend;
         line.LineWidth = 2;
         line.MarkerSize = 7;
-        return ys;
+        return points;
     }
 
     private static double Pad(double[] ys) => ys.Max() > ys.Min() ? (ys.Max() - ys.Min()) * 0.1 : 0.005;

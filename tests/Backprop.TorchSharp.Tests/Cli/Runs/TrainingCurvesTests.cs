@@ -107,6 +107,33 @@ public sealed class TrainingCurvesTests
     }
 
     [Fact]
+    public void The_loss_axis_follows_the_smoothed_and_validation_losses_and_cuts_off_single_spikes()
+    {
+        var batches = Batches(1, 2, 3);
+        batches[2][7] = 100; // one batch gone wild
+
+        var loss = TrainingCurves.Build(History, batches).GetPlot(0);
+
+        var limits = loss.Axes.GetLimits();
+        Assert.Equal(0, limits.Bottom);
+        Assert.InRange(limits.Top, 0.5, 20); // above the smoothed loss, well below the spike
+        Assert.Equal(Alignment.UpperRight, loss.Legend.Alignment); // a falling loss leaves the top right free
+    }
+
+    [Fact]
+    public void A_loss_that_stays_high_moves_the_legend_out_of_its_way()
+    {
+        EpochResult[] history = [new(1, 2.30, 2.21, 0.33, 1), new(2, 2.29, 2.12, 0.52, 1)];
+        var batches = new Dictionary<int, float[]> { [1] = [2.30f], [2] = [2.29f] }; // one batch an epoch
+
+        var figure = TrainingCurves.Build(history, batches);
+
+        Assert.Equal(Alignment.LowerLeft, figure.GetPlot(0).Legend.Alignment);
+        figure.Render(800, 700);
+        Assert.Equal("epoch (1 batch each)", figure.GetPlot(0).Axes.Bottom.Label.Text);
+    }
+
+    [Fact]
     public void Epochs_without_validation_draw_no_validation_point()
     {
         EpochResult[] history = [new(1, 0.3, 0.15, 0.955, 1), new(2, 0.14, double.NaN, double.NaN, 1)];
