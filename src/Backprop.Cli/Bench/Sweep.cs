@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using Backprop.Data;
 using Backprop.Cli.Charts;
+using ScottPlot;
+using ScottPlot.TickGenerators;
 using static TorchSharp.torch;
 
 namespace Backprop.Cli.Bench;
@@ -142,40 +144,112 @@ internal sealed record SweepReport(int Samples, int Rounds, int Processors, IRea
         cells = Cells,
     }, Json);
 
+    /// <summary>Reads back what <see cref="ToJson"/> wrote, to print and draw an earlier sweep again (<c>bench --sweep --from</c>).</summary>
+    /// <exception cref="DataFileException">The file is missing, unreadable, not a regular file, too large or not a sweep's JSON.</exception>
+    public static SweepReport Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        byte[] bytes;
+        try
+        {
+            using var file = PlainFile.OpenRead(path); // a FIFO would block, /dev/zero would never end
+            if (file.Length > MaxJsonBytes) throw NotASweep(path, $"it has {file.Length:N0} bytes, more than the {MaxJsonBytes:N0} a sweep's JSON may have");
+            bytes = new byte[file.Length];
+            file.ReadExactly(bytes);
+        }
+        catch (NotPlainFileException e)
+        {
+            throw NotASweep(path, $"it is {e.Kind}");
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new DataFileException(path, "does not exist; give --from the file that bench --sweep --json wrote", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataFileException(path, $"cannot be read ({e.Message.TrimEnd('.')})", e);
+        }
+        Stored? stored;
+        try
+        {
+            stored = JsonSerializer.Deserialize<Stored>(bytes, Json);
+        }
+        catch (JsonException e)
+        {
+            throw NotASweep(path, e.LineNumber is { } line ? $"line {line + 1}{(e.Path is { Length: > 1 } at ? $", {at}," : "")} is not what --json writes" : "it is not JSON");
+        }
+        if (stored?.Cells is not { Count: > 0 } cells || stored.SgemmGflops is null) throw NotASweep(path, "it holds no cells");
+        if (cells.Count > MaxCells) throw NotASweep(path, $"it holds {cells.Count:N0} cells, more than the {MaxCells:N0} a sweep may have");
+        foreach (var c in cells)
+            if (c is null || c.BatchSize < 1 || c.Hidden < 1 || c.Threads < 1 || !(c.SecondsPer50k > 0) || !(c.TimesComputeBound > 0) || !double.IsFinite(c.SecondsPer50k) || !double.IsFinite(c.TimesComputeBound))
+                throw NotASweep(path, "a cell has a size, thread count or time that is not positive");
+        var sgemm = new Dictionary<int, double>();
+        foreach (var (threads, rate) in stored.SgemmGflops)
+            sgemm[int.TryParse(threads, NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : throw NotASweep(path, $"sgemm_gflops names {threads} threads")] = rate;
+        return new SweepReport(stored.Samples, stored.Rounds, stored.Processors, sgemm, cells);
+    }
+
+    // The documented grid has 40 cells; its JSON is 14 KB.
+    private const int MaxCells = 10_000;
+    private const long MaxJsonBytes = 16 << 20;
+
+    private static DataFileException NotASweep(string path, string why) =>
+        new(path, $"not a report of bench --sweep --json ({why}); give --from a file that bench --sweep --json wrote");
+
+    private sealed record Stored(int Samples, int Rounds, int Processors, Dictionary<string, double>? SgemmGflops, List<SweepCell>? Cells);
+
     /// <summary>Two panels against hidden size (log): seconds per 50,000-image epoch, and the multiple of the compute bound; a line per batch size and thread count.</summary>
-    public void SavePlot(string path)
+    public Multiplot BuildPlot()
     {
         var c = CultureInfo.InvariantCulture;
         var hidden = Cells.Select(x => x.Hidden).Distinct().Order().ToArray();
-        List<(double, string)> xTicks = [.. hidden.Select(h => ((double)h, h.ToString(c)))];
-        var time = new Chart
-        {
-            Title = "Final stage, seconds per epoch", XLabel = "hidden units (log)", YLabel = "seconds per 50,000-image epoch (log)",
-            XScale = Scale.Log, YScale = Scale.Log, XTicks = xTicks, Legend = LegendPlace.LowerRight,
-            YTicks = [.. Enumerable.Range(-2, 5).Select(e => (Math.Pow(10, e), Math.Pow(10, e).ToString("0.##", c)))],
-        };
-        double[] multiples = [1, 2, 5, 10, 20, 50, 100, 200, 500];
-        var bound = new Chart
-        {
-            Title = "Multiple of the compute bound", XLabel = "hidden units (log)", YLabel = "x compute bound (log; 1 = sgemm rate)",
-            XScale = Scale.Log, YScale = Scale.Log, XTicks = xTicks, Legend = LegendPlace.UpperRight,
-            YTicks = [.. multiples.Select(m => (m, m.ToString(c)))],
-        };
+        var time = Figure.New();
+        time.Title("Final stage, seconds per epoch");
+        time.YLabel("seconds per 50,000-image epoch (log)");
+        var bound = Figure.New();
+        bound.Title("Multiple of the compute bound");
+        bound.YLabel("x compute bound (log; 1 = sgemm rate)");
         // A colour per batch size (matplotlib's tab10), solid for 1 thread, dashed for more.
-        int[] palette = [0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf];
         var sizes = Cells.Select(x => x.BatchSize).Distinct().Order().ToList();
         foreach (var g in Cells.GroupBy(x => (x.BatchSize, x.Threads)).OrderBy(g => g.Key))
         {
             var row = g.OrderBy(x => x.Hidden).ToArray();
-            double[] xs = [.. row.Select(x => (double)x.Hidden)];
-            var color = Rgba.Hex(palette[sizes.IndexOf(g.Key.BatchSize) % palette.Length]);
-            var label = $"bs {g.Key.BatchSize}, {g.Key.Threads} thr";
-            time.Series.Add(new Series(label, xs, [.. row.Select(x => x.SecondsPer50k)], color, Marker: 2.5, Dashed: g.Key.Threads != 1));
-            bound.Series.Add(new Series(label, xs, [.. row.Select(x => x.TimesComputeBound)], color, Marker: 2.5, Dashed: g.Key.Threads != 1));
+            var color = Figure.Palette[sizes.IndexOf(g.Key.BatchSize) % Figure.Palette.Length];
+            foreach (var (plot, ys) in new[] { (time, row.Select(x => x.SecondsPer50k)), (bound, row.Select(x => x.TimesComputeBound)) })
+            {
+                var line = plot.Add.Scatter(row.Select(x => Math.Log10(x.Hidden)).ToArray(), ys.Select(Math.Log10).ToArray(), color);
+                line.LegendText = $"bs {g.Key.BatchSize}, {g.Key.Threads} thr";
+                line.LineWidth = 2;
+                line.MarkerSize = 6;
+                line.LinePattern = g.Key.Threads == 1 ? LinePattern.Solid : LinePattern.Dashed;
+            }
         }
-        var canvas = new Canvas(1200, 520, Rgba.White);
-        time.Render(canvas, 0, 0, 600, 520);
-        bound.Render(canvas, 600, 0, 600, 520);
-        canvas.SavePng(path);
+        foreach (var plot in new[] { time, bound })
+        {
+            plot.XLabel("hidden units (log)");
+            plot.Axes.Bottom.TickGenerator = new NumericManual([.. hidden.Select(h => Math.Log10(h))], [.. hidden.Select(h => h.ToString(c))]);
+            plot.Axes.Left.TickGenerator = LogTicks(plot == time ? [1] : [1, 2, 5]);
+            plot.Axes.Bottom.MinorTickStyle.Length = 0;
+        }
+        time.ShowLegend(Alignment.LowerRight);
+        bound.ShowLegend(Alignment.UpperRight);
+        return Figure.Columns(time, bound);
+    }
+
+    /// <summary>Renders <see cref="BuildPlot"/>'s panels, 1200 × 520, to the PNG file <paramref name="path"/>.</summary>
+    public void SavePlot(string path) => BuildPlot().SavePng(path, 1200, 520);
+
+    // A log axis drawn on log10 of the values: labelled ticks at these multiples of each power of ten, minor ones at the rest of 2 to 9.
+    private static NumericManual LogTicks(double[] labelled)
+    {
+        var ticks = new NumericManual();
+        for (var e = -3; e <= 4; e++)
+            for (var m = 1; m <= 9; m++)
+            {
+                var v = m * Math.Pow(10, e);
+                if (labelled.Contains(m)) ticks.AddMajor(Math.Log10(v), v.ToString("0.###", CultureInfo.InvariantCulture));
+                else ticks.AddMinor(Math.Log10(v));
+            }
+        return ticks;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Backprop.Cli.Bench;
+using Backprop.Cli.Charts;
 using Backprop.Data;
 using Spectre.Console;
 using TorchSharp;
@@ -31,11 +32,12 @@ internal static class BenchCommand
         var sweep = new Option<bool>("--sweep") { Description = "Instead, time the final stage over bs 50 to 4096, nh 50 to 2000, on 1 and 2 threads, interleaved (a few minutes)" };
         var quick = new Option<bool>("--quick") { Description = "With --sweep: only the corners (bs 50 and 4096, nh 50 and 1000), one round (seconds)" };
         var plot = Options.PathOption("--plot", "With --sweep: also draw seconds per epoch and the multiple of the compute bound as a PNG to this file", "FILE");
+        var from = Options.PathOption("--from", "With --sweep: measure nothing; print and --plot the sweep that --json wrote to this file", "FILE");
         var device = Options.Device();
         var data = Options.Data();
         var command = new Command("bench", "Time raw, final, shuffled, torchsharp_loader and manual training (784-50-10, bs 50) in one run and report their ratios")
         {
-            epochs, json, samples, threads, batchSizes, checkTargets, sweep, quick, plot, device, data,
+            epochs, json, samples, threads, batchSizes, checkTargets, sweep, quick, plot, from, device, data,
         };
         command.Validators.Add(r =>
         {
@@ -43,18 +45,22 @@ internal static class BenchCommand
             {
                 foreach (var (o, name) in new (Option, string)[] { (epochs, "--epochs"), (samples, "--samples"), (threads, "--threads"), (batchSizes, "--batch-sizes"), (checkTargets, "--check-targets") })
                     if (r.GetResult(o) is { Implicit: false }) r.AddError($"{name} does not apply to --sweep, which sets its own grid: leave {name} out");
+                if (r.GetValue(from) is not null)
+                    foreach (var (o, name) in new (Option, string)[] { (quick, "--quick"), (json, "--json") })
+                        if (r.GetResult(o) is { Implicit: false }) r.AddError($"{name} does not apply to --from, which measures nothing: leave {name} out");
                 return;
             }
             if (r.GetValue(checkTargets) && r.GetValue(epochs) is < RatioSpread.MinRounds)
                 r.AddError($"--check-targets needs --epochs {RatioSpread.MinRounds} or more: the fewest interleaved rounds that give each ratio a {RatioSpread.Level * 100:F0}% interval");
             if (r.GetValue(quick)) r.AddError("--quick belongs to --sweep: add --sweep, or leave --quick out");
             if (r.GetValue(plot) is not null) r.AddError("--plot belongs to --sweep: add --sweep, or leave --plot out");
+            if (r.GetValue(from) is not null) r.AddError("--from belongs to --sweep: add --sweep, or leave --from out");
         });
         command.SetAction(p =>
         {
             var path = p.GetValue(json);
             if (path is not null && !OutputFile.Check(io, path, "--json", OutputFile.Json, [])) return ExitCodes.Failed; // before the minutes of timing, not after
-            if (p.GetValue(sweep)) return RunSweep(io, p.GetValue(quick), path, p.GetValue(plot), p.GetValue(device)!, p.GetValue(data)!);
+            if (p.GetValue(sweep)) return RunSweep(io, p.GetValue(quick), path, p.GetValue(plot), p.GetValue(from), p.GetValue(device)!, p.GetValue(data)!);
             var dev = DeviceChoice.Resolve(p.GetValue(device)!);
             CpuThreads.Apply(p.GetValue(threads), dev);
             using var mnist = Mnist.Load(p.GetValue(data)!);
@@ -81,16 +87,32 @@ internal static class BenchCommand
         return command;
     }
 
-    private static int RunSweep(CliConsole io, bool quick, string? json, string? png, string device, string dataDir)
+    private static int RunSweep(CliConsole io, bool quick, string? json, string? png, string? from, string device, string dataDir)
     {
-        if (png is not null && !OutputFile.Check(io, png, "--plot", OutputFile.Png, json is null ? [] : [json])) return ExitCodes.Failed;
+        if (png is not null && !OutputFile.Check(io, png, "--plot", OutputFile.Png, [.. new[] { json, from }.OfType<string>()])) return ExitCodes.Failed;
+        if (from is not null)
+        {
+            try
+            {
+                return Report(io, SweepReport.Load(from), null, png);
+            }
+            catch (DataFileException e) // not MNIST: the runner's advice about --data would mislead
+            {
+                io.Error.WriteLine($"error: {e.Message}");
+                return ExitCodes.Failed;
+            }
+        }
         if (device != "auto" && DeviceChoice.Resolve(device).type != DeviceType.CPU)
         {
             io.Error.WriteLine("error: --sweep measures CPU thread counts; leave --device out or give --device cpu");
             return ExitCodes.Usage;
         }
         using var mnist = Mnist.Load(dataDir);
-        var report = Sweep.Run(mnist, quick ? SweepOptions.Quick : SweepOptions.Full, line => io.Error.WriteLine(line));
+        return Report(io, Sweep.Run(mnist, quick ? SweepOptions.Quick : SweepOptions.Full, line => io.Error.WriteLine(line)), json, png);
+    }
+
+    private static int Report(CliConsole io, SweepReport report, string? json, string? png)
+    {
         foreach (var line in report.Format()) io.Out.WriteLine(line);
         if (json is not null)
         {
@@ -101,6 +123,7 @@ internal static class BenchCommand
         {
             if (!OutputFile.Write(io, png, "--plot", () => AtomicFile.Save(png, report.SavePlot))) return ExitCodes.Failed;
             io.Out.WriteLine($"wrote {Shown.Path(png)}");
+            if (Figure.TextProblem is { } noText) io.Error.WriteLine($"warning: {noText}");
         }
         return ExitCodes.Ok;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Backprop.Cli.Charts;
 using Backprop.Cli.Runs;
 using Backprop.Data;
 using Spectre.Console;
@@ -64,6 +65,7 @@ internal static class EvaluateCommand
         if (!OutputFile.Write(io, png, "--png", () => AtomicFile.Save(png, p => ConfusionMatrixPlot.Save(m, p, $"Confusion matrix, {split} split (accuracy {eval.Accuracy:P2})"))))
             return ExitCodes.Failed;
         io.Out.WriteLine($"wrote {Shown.Path(png)}");
+        if (Figure.TextProblem is { } noText) io.Error.WriteLine($"warning: {noText}");
         return ExitCodes.Ok;
     }
 }

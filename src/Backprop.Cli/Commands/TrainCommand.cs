@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Backprop.Cli.Charts;
 using Backprop.Cli.Display;
 using Backprop.Cli.Runs;
 using Backprop.Training;
@@ -69,6 +70,7 @@ internal static class TrainCommand
             : TrainRun.Execute(request, new PlainTrainDisplay(io.Out), cancel: cancel);
         Summary.Write(io.Out, outcome);
         if (outcome.Warning is not null) io.Error.WriteLine($"warning: {outcome.Warning}");
+        if (outcome.History.Count > 0 && Figure.TextProblem is { } noText) io.Error.WriteLine($"warning: {noText}");
         switch (outcome.Status)
         {
             case TrainStatus.Diverged:

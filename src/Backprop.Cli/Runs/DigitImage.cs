@@ -1,4 +1,4 @@
-using Backprop.Cli.Charts;
+using System.Buffers.Binary;
 using Backprop.Data;
 using StbImageSharp;
 
@@ -98,8 +98,16 @@ internal static class DigitImage
         catch (Exception)
         {
         }
-        return Png.Size(bytes) is var (w, h) ? (w, h) : null;
+        return PngSize(bytes) is var (w, h) ? (w, h) : null;
     }
+
+    /// <summary>The width and height a PNG's header (its signature, then the IHDR chunk) states, without decoding; <see langword="null"/> for a file that does not start as a PNG.</summary>
+    internal static (uint Width, uint Height)? PngSize(ReadOnlySpan<byte> file) =>
+        file.Length >= 24 && file.StartsWith(PngSignature) && file[12..16].SequenceEqual("IHDR"u8)
+            ? (BinaryPrimitives.ReadUInt32BigEndian(file[16..]), BinaryPrimitives.ReadUInt32BigEndian(file[20..]))
+            : null;
+
+    private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     // StbImageSharp reports a file it cannot decode (unknown format, truncated, corrupt) by throwing: any exception means "not an image".
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031", Justification = "every decoder failure is the same answer to the user")]

@@ -1,8 +1,4 @@
-using System.Buffers.Binary;
-using Backprop.Cli.Charts;
 using Backprop.Training;
-using Google.Protobuf;
-using Tensorboard;
 using TorchSharp.Modules;
 using static TorchSharp.torch.utils;
 
@@ -71,39 +67,8 @@ internal sealed class TensorBoardLog(ITrainObserver display) : ITrainObserver
         _running.Clear();
     }
 
-    /// <summary>Adds the PNG <paramref name="png"/> as the image <paramref name="tag"/> at <paramref name="step"/>.</summary>
-    /// <remarks>
-    /// TorchSharp's <c>add_img</c> decodes the file with SkiaSharp, which the build leaves out (see Directory.Packages.props):
-    /// the event is built here from the PNG's own bytes and size, and appended to the file the writer made when it opened.
-    /// </remarks>
-    public void Image(string tag, string png, int step) => Write(_ =>
-    {
-        var bytes = File.ReadAllBytes(png);
-        var (width, height) = Png.Size(bytes) ?? throw new IOException($"{png} is not a PNG file");
-        var image = new Summary.Types.Image
-        {
-            Width = (int)width,
-            Height = (int)height,
-            Colorspace = 4, // RGBA, as the runner's PNGs are
-            EncodedImageString = ByteString.CopyFrom(bytes),
-        };
-        var summary = new Summary();
-        summary.Value.Add(new Summary.Types.Value { Tag = tag, Image = image });
-        AppendRecord(EventFile!, new Event { Step = step, WallTime = Now(), Summary = summary }.ToByteArray());
-    });
-
-    // A TFRecord: the data's length (uint64), its masked CRC-32C, the data, the data's masked CRC-32C (all little-endian).
-    private static void AppendRecord(string file, byte[] data)
-    {
-        static uint Masked(ReadOnlySpan<byte> b) { var c = Crc32.Castagnoli.Of(b); return ((c >> 15) | (c << 17)) + 0xa282ead8; }
-        var record = new byte[12 + data.Length + 4];
-        BinaryPrimitives.WriteUInt64LittleEndian(record, (ulong)data.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(8), Masked(record.AsSpan(0, 8)));
-        data.CopyTo(record, 12);
-        BinaryPrimitives.WriteUInt32LittleEndian(record.AsSpan(12 + data.Length), Masked(data));
-        using var stream = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.Read);
-        stream.Write(record);
-    }
+    /// <summary>Adds the PNG <paramref name="png"/> as the image <paramref name="tag"/> at <paramref name="step"/> (TorchSharp's <c>add_img</c>, which decodes it with SkiaSharp).</summary>
+    public void Image(string tag, string png, int step) => Write(w => w.add_img(tag, png, step, Now()));
 
     // TensorBoard reads wall_time as seconds since 1970; say so rather than rely on the writer's default.
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();

@@ -11,7 +11,8 @@ namespace Backprop.Cli.Runs;
 /// <summary>
 /// A whole <c>backprop train</c> run: settle the settings (new, or resumed from a checkpoint), check the run folder before
 /// anything slow, load MNIST, build the lesson's model on the chosen device, <see cref="Fit"/> it with a checkpoint and the
-/// metrics after every epoch, stop on a non-finite loss or a cancellation, and draw the curves and the top-losses digits.
+/// metrics after every epoch, stop on a non-finite loss or a cancellation, and draw the curves (with every batch's loss,
+/// which a <see cref="LossRecorder"/> keeps) and the top-losses digits.
 /// </summary>
 internal static class TrainRun
 {
@@ -74,7 +75,8 @@ internal static class TrainRun
         EpochResult? failed = null;
         var status = TrainStatus.Completed;
         var tensorBoard = new TensorBoardLog(observer);
-        observer = tensorBoard;
+        using var recorder = new LossRecorder(tensorBoard);
+        observer = recorder;
         observer.Started(new TrainStart(settings, device.ToString(), mnist.Source, folder, history.Count + 1, dls.Train.Count, dls.Valid.Count));
         var options = new FitOptions
         {
@@ -113,7 +115,7 @@ internal static class TrainRun
 
         if (history.Count > 0)
         {
-            Saving(folder.Curves, history.Count, folder, () => AtomicFile.Save(folder.Curves, p => TrainingCurves.Save(history, p)));
+            Saving(folder.Curves, history.Count, folder, () => AtomicFile.Save(folder.Curves, p => TrainingCurves.Save(history, recorder.Losses, p)));
             files.Add(folder.Curves);
         }
         if (status != TrainStatus.Diverged && history.Count > 0)
@@ -123,7 +125,7 @@ internal static class TrainRun
             if (File.Exists(folder.TopLosses)) tensorBoard.Image("valid/top_losses", folder.TopLosses, history.Count);
         }
         if (tensorBoard.EventFile is { } events) files.Add(events);
-        return new TrainOutcome(status, settings, history, folder, [.. files.Where(File.Exists)], failed, options.FirstEpoch, tensorBoard.Problem);
+        return new TrainOutcome(status, settings, history, folder, [.. files.Where(File.Exists)], failed, options.FirstEpoch, tensorBoard.Problem, recorder.Losses);
     }
 
     private static string DefaultFolder(TrainRequest request, DateTime now) =>
@@ -253,8 +255,9 @@ internal enum TrainStatus
 /// <param name="Failed">The epoch whose loss was not finite, when <paramref name="Status"/> is <see cref="TrainStatus.Diverged"/>.</param>
 /// <param name="FirstEpoch">The first epoch this run trained, from 1 (after a resume, the one after the checkpoint's last).</param>
 /// <param name="Warning">Something that went wrong without harming the run (the TensorBoard events could not be written).</param>
+/// <param name="BatchLosses">Every batch's loss of each epoch this run trained and kept, by epoch (what <c>curves.png</c> draws).</param>
 internal sealed record TrainOutcome(TrainStatus Status, TrainSettings Settings, IReadOnlyList<EpochResult> History, RunFolder Folder,
-    IReadOnlyList<string> Files, EpochResult? Failed = null, int FirstEpoch = 1, string? Warning = null);
+    IReadOnlyList<string> Files, EpochResult? Failed = null, int FirstEpoch = 1, string? Warning = null, IReadOnlyDictionary<int, float[]>? BatchLosses = null);
 
 /// <summary>Watches a <see cref="TrainRun"/>: the console runner's live display, a test's recorder.</summary>
 internal interface ITrainObserver
@@ -265,10 +268,8 @@ internal interface ITrainObserver
     /// <summary>Called after every training batch (see <see cref="BatchProgress.RunningLoss"/> for what reading the loss costs).</summary>
     void Batch(BatchProgress progress);
 
-    /// <summary>Called after every validation batch (nothing by default: a test's recorder need not care).</summary>
-    void Validation(ValidationProgress progress)
-    {
-    }
+    /// <summary>Called after every validation batch.</summary>
+    void Validation(ValidationProgress progress);
 
     /// <summary>Called after every epoch, including one whose loss is not finite.</summary>
     void Epoch(EpochResult result);

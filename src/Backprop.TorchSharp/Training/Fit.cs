@@ -74,9 +74,10 @@ public static class Fit
                 using var scope = NewDisposeScope();
                 if (!batches.MoveNext()) break;
                 var (xb, yb) = batches.Current;
-                lossSum.add_(step.Step(xb, yb));
+                var loss = step.Step(xb, yb);
+                lossSum.add_(loss);
                 watch.Batches = i + 1;
-                options.OnBatch?.Invoke(new BatchProgress(epoch, i, dl.Count, lossSum, clock, watch));
+                options.OnBatch?.Invoke(new BatchProgress(epoch, i, dl.Count, loss, lossSum, clock, watch));
                 if (watch.NonFiniteSeen) break;
             }
             return lossSum;
@@ -169,13 +170,14 @@ public sealed record EpochResult(int Epoch, double TrainLoss, double ValidLoss, 
 /// <param name="epoch">The epoch's number, from 1.</param>
 /// <param name="batch">The batch just done, from 0.</param>
 /// <param name="batchCount">Batches in the epoch.</param>
+/// <param name="loss">This batch's loss, 0-dim, on the device.</param>
 /// <param name="lossSum">The epoch's sum of batch losses so far, 0-dim, on the device.</param>
 /// <param name="clock">Started when the epoch began.</param>
-public readonly struct BatchProgress(int epoch, int batch, int batchCount, Tensor lossSum, Stopwatch clock)
+public readonly struct BatchProgress(int epoch, int batch, int batchCount, Tensor loss, Tensor lossSum, Stopwatch clock)
 {
     private readonly LossWatch? _watch;
 
-    internal BatchProgress(int epoch, int batch, int batchCount, Tensor lossSum, Stopwatch clock, LossWatch watch) : this(epoch, batch, batchCount, lossSum, clock) =>
+    internal BatchProgress(int epoch, int batch, int batchCount, Tensor loss, Tensor lossSum, Stopwatch clock, LossWatch watch) : this(epoch, batch, batchCount, loss, lossSum, clock) =>
         _watch = watch;
 
     /// <summary>The epoch's number, from 1.</summary>
@@ -186,6 +188,13 @@ public readonly struct BatchProgress(int epoch, int batch, int batchCount, Tenso
 
     /// <summary>Batches in the epoch.</summary>
     public int BatchCount => batchCount;
+
+    /// <summary>
+    /// This batch's loss (the lesson's <c>loss</c>; fastai's <c>learn.loss</c>), 0-dim, on the device; disposed with the
+    /// batch. Reading its value syncs the device: to keep every batch's, copy it into a tensor of the epoch and read that
+    /// once (the runner's <c>curves.png</c> does).
+    /// </summary>
+    public Tensor Loss => loss;
 
     /// <summary>
     /// The mean loss of this epoch's batches so far. It reads the device (a sync that stalls the pipeline), so call it every

@@ -1,10 +1,9 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using Backprop.Cli;
-using Backprop.Cli.Charts;
 using Backprop.Cli.Runs;
 using Backprop.Data;
-using Backprop.Training;
+using ICSharpCode.SharpZipLib.Checksum;
 using StbImageWriteSharp;
 using static TorchSharp.torch;
 
@@ -13,13 +12,6 @@ namespace Backprop.Tests.Cli;
 /// <summary>A model trained for one epoch, its own predictions on the first test digits, and those digits as picture files.</summary>
 public sealed class PredictFixture : IDisposable
 {
-    private sealed class Quiet : ITrainObserver
-    {
-        public void Started(TrainStart start) { }
-        public void Batch(BatchProgress progress) { }
-        public void Epoch(EpochResult result) { }
-    }
-
     public const int Digits = 50;
 
     internal TempDir Dir { get; } = new();
@@ -34,7 +26,7 @@ public sealed class PredictFixture : IDisposable
 
     public PredictFixture()
     {
-        Checkpoint = TrainRun.Execute(new TrainRequest { Overrides = new TrainOverrides(Epochs: 1), DataDir = Repo.Data, Device = "cpu", OutDir = Dir.File("run") }, new Quiet()).Folder.Checkpoint;
+        Checkpoint = TrainRun.Execute(new TrainRequest { Overrides = new TrainOverrides(Epochs: 1), DataDir = Repo.Data, Device = "cpu", OutDir = Dir.File("run") }, new SilentObserver()).Folder.Checkpoint;
         using var mnist = Mnist.Load(Repo.Data);
         using var model = CheckpointModel.Load(CheckpointFile.Load(Checkpoint), Checkpoint, CPU);
         using var scope = NewDisposeScope();
@@ -74,9 +66,27 @@ public sealed class PredictCommandTests(PredictFixture f) : IClassFixture<Predic
                 rgba[(y * w + x) * 4 + 3] = 255;
             }
         var path = f.Dir.File($"digit{i}-{(darkOnLight ? "dark" : "light")}-{w}x{h}.{format}");
-        if (format == "png") Png.Save(path, w, h, rgba);
+        if (format == "png") File.WriteAllBytes(path, Png(w, h, rgba));
         else using (var file = File.Create(path)) new ImageWriter().WriteJpg(rgba, w, h, ColorComponents.RedGreenBlueAlpha, file, 95);
         return path;
+    }
+
+    private static byte[] Png(int w, int h, byte[] rgba)
+    {
+        using var png = new MemoryStream();
+        new ImageWriter().WritePng(rgba, w, h, ColorComponents.RedGreenBlueAlpha, png);
+        return png.ToArray();
+    }
+
+    /// <summary>The PNG with its header changed to claim <paramref name="w"/> × <paramref name="h"/> pixels, its CRC made right.</summary>
+    private static byte[] Claiming(byte[] png, uint w, uint h)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(16), w); // IHDR data starts at 16: width, then height
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(20), h);
+        var crc = new Crc32();
+        crc.Update(new ArraySegment<byte>(png, 12, 17)); // "IHDR" and its 13 bytes
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), (uint)crc.Value);
+        return png;
     }
 
     private int[] Predict(string[] files)
@@ -142,7 +152,7 @@ public sealed class PredictCommandTests(PredictFixture f) : IClassFixture<Predic
         var truncated = f.Dir.File("truncated.png");
         File.WriteAllBytes(truncated, File.ReadAllBytes(Render(1, false, 200, 150, 5))[..40]);
         var blank = f.Dir.File("blank.png");
-        Png.Save(blank, 64, 64, [.. Enumerable.Repeat((byte)255, 64 * 64 * 4)]);
+        File.WriteAllBytes(blank, Png(64, 64, [.. Enumerable.Repeat((byte)255, 64 * 64 * 4)]));
         var missing = f.Dir.File("missing.png");
 
         var (code, stdout, err) = BackpropAppTests.Run("predict", f.Checkpoint, good, empty, text, truncated, blank, missing, f.Dir.Path);
@@ -161,11 +171,7 @@ public sealed class PredictCommandTests(PredictFixture f) : IClassFixture<Predic
     {
         // A real 8 × 8 PNG whose header then claims 30000 × 30000: 3.6 GB decoded, from a file of a few hundred bytes.
         var bomb = f.Dir.File("bomb.png");
-        var png = Png.Encode(8, 8, new byte[8 * 8 * 4]);
-        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(16), 30_000); // IHDR data starts at 16: width, then height
-        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(20), 30_000);
-        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc32.Iso.Of(png.AsSpan(12, 17))); // the CRC of "IHDR" + its 13 bytes
-        File.WriteAllBytes(bomb, png);
+        File.WriteAllBytes(bomb, Claiming(Png(8, 8, new byte[8 * 8 * 4]), 30_000, 30_000));
         string[] endless = OperatingSystem.IsLinux() ? ["/dev/zero"] : [];
 
         var (code, stdout, err) = BackpropAppTests.Run(["predict", f.Checkpoint, bomb, .. endless]);
@@ -180,7 +186,7 @@ public sealed class PredictCommandTests(PredictFixture f) : IClassFixture<Predic
     public void Flat_28x28_cut_and_implausible_pictures_are_refused_by_name()
     {
         var flat = f.Dir.File("flat28.png");
-        Png.Save(flat, 28, 28, [.. Enumerable.Repeat((byte)200, 28 * 28 * 4)]);
+        File.WriteAllBytes(flat, Png(28, 28, [.. Enumerable.Repeat((byte)200, 28 * 28 * 4)]));
         var jpeg = File.ReadAllBytes(Render(2, darkOnLight: true, 200, 150, 5, "jpg"));
         var half = f.Dir.File("half.jpg");
         File.WriteAllBytes(half, jpeg[..(jpeg.Length / 2)]);
@@ -192,11 +198,7 @@ public sealed class PredictCommandTests(PredictFixture f) : IClassFixture<Predic
         File.WriteAllBytes(claims, jpeg);
         // An 8 × 8 PNG whose header claims 3 × 16,000,000: under 50 megapixels, and no picture of one digit.
         var tall = f.Dir.File("tall.png");
-        var png = Png.Encode(8, 8, new byte[8 * 8 * 4]);
-        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(16), 3);
-        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(20), 16_000_000);
-        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc32.Iso.Of(png.AsSpan(12, 17)));
-        File.WriteAllBytes(tall, png);
+        File.WriteAllBytes(tall, Claiming(Png(8, 8, new byte[8 * 8 * 4]), 3, 16_000_000));
         var cut = f.Dir.File("cut.png");
         var whole = File.ReadAllBytes(Render(3, darkOnLight: false, 200, 150, 5));
         File.WriteAllBytes(cut, whole[..^12]); // no IEND
@@ -210,5 +212,17 @@ public sealed class PredictCommandTests(PredictFixture f) : IClassFixture<Predic
         Assert.Contains($"error: {claims} claims 7000 × 7000 pixels in {jpeg.Length:N0} bytes", err);
         Assert.Contains($"error: {tall} is 3 × 16000000 pixels, more than 50 times as long as it is wide", err);
         Assert.Contains($"error: {cut} is a truncated PNG", err);
+    }
+
+    [Fact]
+    public void A_png_s_size_is_read_from_its_header_alone()
+    {
+        var png = Png(37, 5, new byte[37 * 5 * 4]);
+
+        Assert.Equal((37u, 5u), DigitImage.PngSize(png));
+        Assert.Equal((37u, 5u), DigitImage.PngSize(png.AsSpan(0, 24))); // the signature and IHDR's size: nothing is decoded
+        Assert.Null(DigitImage.PngSize(png.AsSpan(0, 23)));
+        png[1] = (byte)'Q';
+        Assert.Null(DigitImage.PngSize(png));
     }
 }

@@ -12,13 +12,6 @@ namespace Backprop.Tests.Reference;
 /// </summary>
 public sealed class PyTorchReferenceTests(PyTorchRun pytorch, MnistFixture data) : IClassFixture<PyTorchRun>, IClassFixture<MnistFixture>
 {
-    private sealed class Quiet : ITrainObserver
-    {
-        public void Started(TrainStart start) { }
-        public void Batch(BatchProgress progress) { }
-        public void Epoch(EpochResult result) { }
-    }
-
     [PyTorchFact]
     public void The_initial_weights_are_PyTorch_s_bit_for_bit()
     {
@@ -72,7 +65,7 @@ public sealed class PyTorchReferenceTests(PyTorchRun pytorch, MnistFixture data)
     public void Backprop_train_s_defaults_give_PyTorch_s_numbers_epoch_by_epoch()
     {
         using var dir = new TempDir();
-        var ours = TrainRun.Execute(new TrainRequest { DataDir = Repo.Data, Device = "cpu", OutDir = dir.Path }, new Quiet()).History;
+        var ours = TrainRun.Execute(new TrainRequest { DataDir = Repo.Data, Device = "cpu", OutDir = dir.Path }, new SilentObserver()).History;
 
         // With seed 1 the two stay within float32 rounding for all 5,000 steps (other seeds part sooner: at lr 0.5 a
         // difference in the last bit can grow into another trajectory), so the accuracies agree to the image.

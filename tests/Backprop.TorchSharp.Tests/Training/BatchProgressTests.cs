@@ -9,16 +9,18 @@ public sealed class BatchProgressTests
     [Fact]
     public void The_running_loss_is_the_mean_of_the_batches_so_far_and_the_rate_counts_them_over_the_epoch_s_clock()
     {
+        using var loss = tensor(1.25f);
         using var lossSum = tensor(6.0f);
 
         var clock = Stopwatch.StartNew();
         Thread.Sleep(20);
         clock.Stop();
 
-        var progress = new BatchProgress(epoch: 2, batch: 3, batchCount: 10, lossSum, clock);
+        var progress = new BatchProgress(epoch: 2, batch: 3, batchCount: 10, loss, lossSum, clock);
 
         Assert.Equal(1.5, progress.RunningLoss());
         Assert.Equal(4 / clock.Elapsed.TotalSeconds, progress.BatchesPerSecond(), 9); // 4 batches (0 to 3) in the clock's time
         Assert.Equal((2, 3, 10), (progress.Epoch, progress.Batch, progress.BatchCount));
+        Assert.Same(loss, progress.Loss);
     }
 }

@@ -67,12 +67,12 @@ public sealed class FitTests(MnistFixture data) : IClassFixture<MnistFixture>
     public void Hooks_see_every_batch_and_epoch_and_can_stop_training()
     {
         using var trainDl = new DataLoader(data.ValidDs, 2500);
-        var batches = new List<(int Epoch, int Batch, int Count, double Running)>();
+        var batches = new List<(int Epoch, int Batch, int Count, double Running, double Loss)>();
         var epochs = new List<EpochResult>();
         var options = new FitOptions
         {
             FirstEpoch = 7,
-            OnBatch = p => batches.Add((p.Epoch, p.Batch, p.BatchCount, p.RunningLoss())),
+            OnBatch = p => batches.Add((p.Epoch, p.Batch, p.BatchCount, p.RunningLoss(), p.Loss.ToDouble())),
             OnEpoch = r =>
             {
                 epochs.Add(r);
@@ -86,6 +86,11 @@ public sealed class FitTests(MnistFixture data) : IClassFixture<MnistFixture>
         Assert.Equal(results, epochs);
         Assert.Equal([(7, 0, 4), (7, 1, 4), (7, 2, 4), (7, 3, 4), (8, 0, 4), (8, 1, 4), (8, 2, 4), (8, 3, 4)], batches.Select(b => (b.Epoch, b.Batch, b.Count)));
         Assert.Equal(results[0].TrainLoss, batches[3].Running, 1e-5);
+        foreach (var b in batches) // each batch's own loss (the step's: its labels' mean), not the sum so far
+        {
+            using var labels = data.Mnist.YValid[(2500 * b.Batch)..(2500 * (b.Batch + 1))].to_type(ScalarType.Float32);
+            Assert.Equal(labels.mean().ToDouble(), b.Loss, 1e-5);
+        }
     }
 
     [Fact]

@@ -1,5 +1,10 @@
+using System.Globalization;
 using System.Text.Json;
+using Backprop.Cli;
 using Backprop.Cli.Bench;
+using ScottPlot;
+using ScottPlot.Plottables;
+using StbImageSharp;
 using static TorchSharp.torch;
 
 namespace Backprop.Tests.Cli.Bench;
@@ -30,7 +35,7 @@ public sealed class SweepTests(MnistFixture data) : IClassFixture<MnistFixture>
     }
 
     [Fact]
-    public void The_report_is_written_as_json_and_as_a_png()
+    public void The_report_is_written_as_json_and_reads_back_the_same()
     {
         var report = Sweep.Run(data.Mnist, Tiny with { Threads = [1], Rounds = 1 });
         using var doc = JsonDocument.Parse(report.ToJson());
@@ -40,18 +45,119 @@ public sealed class SweepTests(MnistFixture data) : IClassFixture<MnistFixture>
         Assert.True(cells[0].GetProperty("times_compute_bound").GetDouble() > 0);
         Assert.Equal(300, doc.RootElement.GetProperty("samples").GetInt32());
 
-        var png = Path.Combine(Path.GetTempPath(), $"sweep-{Guid.NewGuid():N}.png");
-        try
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("sweep.json"), report.ToJson());
+        var back = SweepReport.Load(dir.File("sweep.json"));
+
+        Assert.Equal(report.Format(), back.Format());
+        Assert.Equal(report.ToJson(), back.ToJson());
+    }
+
+    [Fact]
+    public void The_documented_sweep_plots_a_line_per_batch_size_and_thread_count_on_log_axes()
+    {
+        var report = SweepReport.Load(Path.Combine(Repo.Root, "docs", "sweep.json"));
+
+        var figure = report.BuildPlot();
+        figure.Render(1200, 520); // ticks are made at render time
+
+        var (time, bound) = (figure.GetPlot(0), figure.GetPlot(1));
+        foreach (var (plot, value) in new[] { (time, (Func<SweepCell, double>)(c => c.SecondsPer50k)), (bound, c => c.TimesComputeBound) })
         {
-            report.SavePlot(png);
-            var bytes = File.ReadAllBytes(png);
-            Assert.True(bytes.Length > 1000);
-            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
+            var lines = plot.GetPlottables<Scatter>().ToList();
+            Assert.Equal(8, lines.Count); // 4 batch sizes × 2 thread counts
+            foreach (var line in lines)
+            {
+                var (bs, threads) = (int.Parse(line.LegendText.Split(' ', ',')[1], CultureInfo.InvariantCulture), line.LegendText.EndsWith("2 thr", StringComparison.Ordinal) ? 2 : 1);
+                Assert.Equal(threads == 1 ? LinePattern.Solid : LinePattern.Dashed, line.LinePattern);
+                var cells = report.Cells.Where(c => c.BatchSize == bs && c.Threads == threads).OrderBy(c => c.Hidden).ToList();
+                var points = line.Data.GetScatterPoints();
+                Assert.Equal(5, points.Count);
+                // Log axes: each point, read back through the power of ten, is its cell's figure.
+                foreach (var (cell, point) in cells.Zip(points))
+                {
+                    Assert.Equal(cell.Hidden, Math.Pow(10, point.X), 6);
+                    Assert.Equal(value(cell), Math.Pow(10, point.Y), 9);
+                }
+            }
+            var x = plot.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor).ToList();
+            Assert.Equal(["50", "200", "500", "1000", "2000"], x.Select(t => t.Label));
+            Assert.All(x, t => Assert.Equal(double.Parse(t.Label, CultureInfo.InvariantCulture), Math.Pow(10, t.Position), 1e-9));
+            Assert.All(plot.Axes.Left.TickGenerator.Ticks.Where(t => t.IsMajor), t => Assert.Equal(double.Parse(t.Label, CultureInfo.InvariantCulture), Math.Pow(10, t.Position), 1e-9));
         }
-        finally
+        // The same colour for a batch size, solid on 1 thread and dashed on 2.
+        var byLabel = time.GetPlottables<Scatter>().ToDictionary(s => s.LegendText);
+        Assert.Equal(byLabel["bs 256, 1 thr"].Color, byLabel["bs 256, 2 thr"].Color);
+        Assert.NotEqual(byLabel["bs 256, 1 thr"].Color, byLabel["bs 1024, 1 thr"].Color);
+    }
+
+    [Fact]
+    public void Bench_redraws_a_sweep_from_its_json_without_measuring()
+    {
+        using var dir = new TempDir();
+        var png = dir.File("sweep.png");
+
+        var (code, stdout, err) = BackpropAppTests.Run("bench", "--sweep", "--from", Path.Combine(Repo.Root, "docs", "sweep.json"), "--plot", png);
+
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.Equal(22, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => !l.StartsWith("wrote", StringComparison.Ordinal))); // 2 header lines, 20 cells
+        Assert.Contains($"wrote {png}", stdout);
+        var image = ImageResult.FromMemory(File.ReadAllBytes(png), ColorComponents.RedGreenBlue);
+        Assert.Equal((1200, 520), (image.Width, image.Height));
+        Assert.DoesNotContain("round", err); // nothing was timed
+    }
+
+    [Theory]
+    [InlineData("{}", "holds no cells")]
+    [InlineData("[1, 2]", "not a report of bench --sweep --json")]
+    [InlineData("{\"cells\": [{\"batch_size\": 50, \"hidden\": 0, \"threads\": 1, \"seconds_per50k\": 1, \"times_compute_bound\": 1}], \"sgemm_gflops\": {}}", "not positive")]
+    public void A_file_that_is_not_a_sweep_s_json_is_named_and_nothing_is_drawn(string json, string why)
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("s.json"), json);
+
+        var (code, stdout, err) = BackpropAppTests.Run("bench", "--sweep", "--from", dir.File("s.json"), "--plot", dir.File("s.png"));
+
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Equal("", stdout);
+        Assert.Contains($"error: {dir.File("s.json")}: ", err);
+        Assert.Contains(why, err);
+        Assert.False(File.Exists(dir.File("s.png")));
+    }
+
+    [Fact]
+    public void A_folder_a_fifo_or_a_missing_file_given_to_from_is_named_without_waiting_or_mnist_advice()
+    {
+        using var dir = new TempDir();
+        List<(string Path, string Why)> cases = [(dir.Path, "it is a folder"), (dir.File("none.json"), "does not exist")];
+        if (OperatingSystem.IsLinux())
         {
-            File.Delete(png);
+            using var mkfifo = System.Diagnostics.Process.Start("mkfifo", dir.File("pipe"));
+            mkfifo.WaitForExit();
+            cases.Add((dir.File("pipe"), "it is a FIFO"));
         }
+
+        foreach (var (path, why) in cases)
+        {
+            var (code, _, err) = BackpropAppTests.Run("bench", "--sweep", "--from", path);
+
+            Assert.Equal(ExitCodes.Failed, code);
+            Assert.Contains($"error: {path}: ", err);
+            Assert.Contains(why, err);
+            Assert.DoesNotContain("MNIST", err, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void From_measures_nothing_so_quick_and_json_are_refused_with_it_and_it_needs_sweep()
+    {
+        var (code, _, err) = BackpropAppTests.Run("bench", "--sweep", "--from", "docs/sweep.json", "--json", "x.json");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--json does not apply to --from", err);
+
+        (code, _, err) = BackpropAppTests.Run("bench", "--from", "docs/sweep.json");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--from belongs to --sweep", err);
     }
 
     [Fact]

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Backprop.Cli;
 using Backprop.Cli.Runs;
 using Backprop.Data;
-using Backprop.Training;
 #if ONNX_RUNTIME
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -18,18 +17,11 @@ namespace Backprop.Tests.Cli.Runs;
 /// </summary>
 public sealed class ExportedModel : IDisposable
 {
-    private sealed class Quiet : ITrainObserver
-    {
-        public void Started(TrainStart start) { }
-        public void Batch(BatchProgress progress) { }
-        public void Epoch(EpochResult result) { }
-    }
-
     private readonly TempDir _dir = new();
 
     public ExportedModel()
     {
-        var outcome = TrainRun.Execute(new TrainRequest { Overrides = new TrainOverrides(Epochs: 1), DataDir = Repo.Data, Device = "cpu", OutDir = _dir.Path }, new Quiet());
+        var outcome = TrainRun.Execute(new TrainRequest { Overrides = new TrainOverrides(Epochs: 1), DataDir = Repo.Data, Device = "cpu", OutDir = _dir.Path }, new SilentObserver());
         Checkpoint = outcome.Folder.Checkpoint;
         foreach (var (format, path) in new[] { ("pt", Pt), ("safetensors", Safetensors), ("onnx", Onnx) })
         {

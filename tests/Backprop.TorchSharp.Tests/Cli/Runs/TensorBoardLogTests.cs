@@ -10,13 +10,6 @@ namespace Backprop.Tests.Cli.Runs;
 /// </summary>
 public sealed class TensorBoardLogTests
 {
-    private sealed class Quiet : ITrainObserver
-    {
-        public void Started(TrainStart start) { }
-        public void Batch(BatchProgress progress) { }
-        public void Epoch(EpochResult result) { }
-    }
-
     /// <summary>One Summary.Value of an Event: a scalar, or an image (its encoded bytes and stated size).</summary>
     private sealed record Value(string Tag, long Step, double WallTime, float Scalar, byte[]? Image, long Height, long Width);
 
@@ -27,13 +20,13 @@ public sealed class TensorBoardLogTests
     public void A_run_and_its_resumption_log_every_metric_of_metrics_jsonl_the_running_loss_and_the_top_losses()
     {
         using var dir = new TempDir();
-        var first = TrainRun.Execute(Request(dir.Path, 2), new Quiet());
+        var first = TrainRun.Execute(Request(dir.Path, 2), new SilentObserver());
         var tb = first.Folder.TensorBoard;
         var firstFile = Assert.Single(Directory.GetFiles(tb));
         Assert.Contains(firstFile, first.Files);
         var firstBytes = File.ReadAllBytes(firstFile);
 
-        var resumed = TrainRun.Execute(Request(dir.Path, 3, resume: first.Folder.Checkpoint), new Quiet());
+        var resumed = TrainRun.Execute(Request(dir.Path, 3, resume: first.Folder.Checkpoint), new SilentObserver());
 
         Assert.Null(resumed.Warning);
         var files = Directory.GetFiles(tb).Order().ToArray();
@@ -80,7 +73,7 @@ public sealed class TensorBoardLogTests
         using var dir = new TempDir();
         File.WriteAllText(dir.File("tensorboard"), "a file where the folder should be");
 
-        var outcome = TrainRun.Execute(Request(dir.Path, 1), new Quiet());
+        var outcome = TrainRun.Execute(Request(dir.Path, 1), new SilentObserver());
 
         Assert.Equal(TrainStatus.Completed, outcome.Status);
         Assert.Single(CheckpointFile.Load(outcome.Folder.Checkpoint).History);

@@ -7,21 +7,22 @@ namespace Backprop.Tests.Cli.Runs;
 /// <summary>Whole runs on MNIST, as <c>backprop train</c> does them (an epoch takes well under a second on a CPU).</summary>
 public sealed class TrainRunTests
 {
-    private sealed class Recorder(Action<EpochResult>? onEpoch = null, int readLossEvery = 0) : ITrainObserver
+    private sealed class Recorder(Action<EpochResult>? onEpoch = null, int readLossEvery = 0) : SilentObserver
     {
         public TrainStart? Start { get; private set; }
         public List<EpochResult> Epochs { get; } = [];
         public int Batches { get; private set; }
         public List<double> LossesRead { get; } = [];
 
-        public void Started(TrainStart start) => Start = start;
-        public void Batch(BatchProgress progress)
+        public override void Started(TrainStart start) => Start = start;
+
+        public override void Batch(BatchProgress progress)
         {
             Batches++;
             if (readLossEvery > 0 && (progress.Batch + 1) % readLossEvery == 0) LossesRead.Add(progress.RunningLoss()); // as the live display does
         }
 
-        public void Epoch(EpochResult result)
+        public override void Epoch(EpochResult result)
         {
             Epochs.Add(result);
             onEpoch?.Invoke(result);
@@ -57,6 +58,13 @@ public sealed class TrainRunTests
         Assert.Equal(File.ReadAllText(outcome.Folder.Metrics), File.ReadAllText(dir.File("extra.jsonl")));
         foreach (var png in new[] { outcome.Folder.Curves, outcome.Folder.TopLosses })
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png)[..4]);
+        // The curves' batches: 1,000 an epoch, averaging to the epoch's train loss.
+        Assert.Equal([1, 2], outcome.BatchLosses!.Keys.Order());
+        foreach (var r in outcome.History)
+        {
+            Assert.Equal(1000, outcome.BatchLosses[r.Epoch].Length);
+            Assert.Equal(r.TrainLoss, outcome.BatchLosses[r.Epoch].Average(v => (double)v), 1e-4);
+        }
     }
 
     [Theory]
@@ -79,6 +87,8 @@ public sealed class TrainRunTests
         var b = CheckpointFile.Load(resumed.Folder.Checkpoint);
         Assert.Equal(a.Weights.SelectMany(w => w.Values), b.Weights.SelectMany(w => w.Values));
         Assert.Equal(a.RngState, b.RngState);
+        Assert.Equal([3], resumed.BatchLosses!.Keys); // the resumed run's own epoch; the curves show 1 and 2 by their means
+        Assert.Equal(uninterrupted.BatchLosses![3], resumed.BatchLosses[3]);
     }
 
     [Fact]
@@ -97,6 +107,7 @@ public sealed class TrainRunTests
         Assert.Single(outcome.History);
         Assert.Equal(good, File.ReadAllBytes(outcome.Folder.Checkpoint));
         Assert.Equal(goodMetrics, File.ReadAllText(outcome.Folder.Metrics));
+        Assert.Empty(outcome.BatchLosses!); // the diverged epoch's batches are not drawn, as it is not kept
     }
 
     [Fact]
