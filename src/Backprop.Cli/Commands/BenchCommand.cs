@@ -32,9 +32,10 @@ internal static class BenchCommand
         var plot = Options.PathOption("--plot", "With --sweep: also draw seconds per epoch and the multiple of the compute bound as a PNG to this file", "FILE");
         var device = Options.Device();
         var data = Options.Data();
+        var kernels = CpuKernelsOption.Create();
         var command = new Command("bench", "Time raw, final, shuffled, torchsharp_loader and manual training (784-50-10, bs 50) in one run and report their ratios")
         {
-            epochs, json, samples, threads, batchSizes, checkTargets, sweep, quick, plot, device, data,
+            epochs, json, samples, threads, batchSizes, checkTargets, sweep, quick, plot, device, data, kernels,
         };
         command.Validators.Add(r =>
         {

@@ -27,11 +27,12 @@ internal static class TrainCommand
         var output = Options.PathOption("--out", "Run folder for the checkpoint, metrics and plots [default: runs/<timestamp>, or the checkpoint's folder with --resume]", "DIR");
         var resume = Options.PathOption("--resume", "Continue from a checkpoint: weights, optimizer, epoch and random state", "CHECKPOINT");
         var threads = Options.Between("--threads", 1, Options.MaxThreads, "torch intra-op threads on the CPU [default: by the step's work: 1 for the lesson's 784-50-10 at bs 50, every processor from 40 MFLOP a step]", "-t");
+        var kernels = CpuKernelsOption.Create();
         var metrics = Options.PathOption("--metrics", "Also write the per-epoch metrics (JSON Lines) to this file (an existing one is replaced only if it holds JSON)", "FILE");
 
         var command = new Command("train", "Train 784-nh-10 on MNIST (defaults: the lesson's final stage, 784-50-10, cross-entropy, SGD lr 0.5, bs 50, 5 epochs, seed 1, shuffled)")
         {
-            epochs, bs, lr, hidden, loss, gradients, seed, device, data, output, resume, metrics, threads,
+            epochs, bs, lr, hidden, loss, gradients, seed, device, data, output, resume, metrics, threads, kernels,
         };
         command.SetAction((p, cancel) =>
         {
