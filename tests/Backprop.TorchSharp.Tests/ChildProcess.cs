@@ -6,14 +6,16 @@ namespace Backprop.Tests;
 internal static class ChildProcess
 {
     /// <summary>
-    /// Runs <paramref name="file"/> with <paramref name="args"/> (and <paramref name="env"/> added to the environment). Fails the
-    /// test, after killing it, when it runs past <paramref name="timeout"/>.
+    /// Runs <paramref name="file"/> with <paramref name="args"/> (and <paramref name="env"/> added to the environment) in
+    /// <paramref name="workingDirectory"/>, by default the repository's root. Fails the test, after killing it, when it runs
+    /// past <paramref name="timeout"/>.
     /// </summary>
     /// <returns>Its exit code, standard output and standard error.</returns>
     /// <exception cref="System.ComponentModel.Win32Exception"><paramref name="file"/> cannot be started (not installed).</exception>
-    public static (int Code, string Out, string Err) Run(string file, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? env = null)
+    public static (int Code, string Out, string Err) Run(string file, IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? env = null,
+        string? workingDirectory = null)
     {
-        var psi = new ProcessStartInfo(file) { WorkingDirectory = Repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory ?? Repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
