@@ -1,11 +1,12 @@
+#!/usr/bin/env dotnet
 // fast.ai course 2022 part 2, notebook 03_backprop, in C#: the forward and backward passes of a 784-50-1 MSE model
 // by hand, then as layer classes, on a Module base, and with autograd, cell by cell in the course's order.
 // Run from the repository root: dotnet run notebooks/03_backprop.cs
 //
-// Each course cell whose output the course stores prints "Out[N]:" and then exactly that output, N being the cell's
-// place among the course notebook's code cells (its stored execution counts are empty); the course's outputs are kept
-// in tests/Backprop.TorchSharp.Tests/Notebooks/Course/03_backprop.txt. The test_close checks print nothing where they
-// run, as in the course; the Summary lists them, and the program exits non-zero if one fails.
+// Each course cell whose output the course stores prints "Out[N]:" and then its output, N being the cell's place among the
+// course notebook's code cells (its stored execution counts are empty); "Out[N]: differs from the course (...)" marks one
+// that is not the course's text (notebooks/course/03_backprop.txt). The test_close checks print nothing where they run,
+// as in the course; the Summary lists them and counts the matching outputs, and the program exits non-zero if a check fails.
 // The lesson's .g is the library's G extension on Tensor (using Backprop.Scratch): inp.G = out.G.matmul(w.t()).
 // PublishAot=false: a file-based program defaults to native AOT, whose packs (230 MB) this notebook never uses.
 // CopyLocalLockFileAssemblies=false with the dev runtimeconfig: the program runs TorchSharp and libtorch from the NuGet
@@ -14,30 +15,29 @@
 #:property CopyLocalLockFileAssemblies=false
 #:property GenerateRuntimeConfigDevFile=true
 #:project ../src/Backprop.TorchSharp
+#:include Notebook.cs
 
-using System.Runtime.CompilerServices;
 using Backprop.Data;
-using Backprop.Display;
 using Backprop.Native;
 using Backprop.Scratch;
+using static Notebook;
+using static Py;
 using static TorchSharp.torch;
 
-var checks = new List<string>();
-var failures = 0;
-var section = "";
-
-Section("The forward and backward passes");
-TorchNative.EnsureLoaded(); // the library's Linux loader fix, before TorchSharp starts
+Header("## The forward and backward passes");
+// libtorch picks its vectorised kernels by CPU, and the pick changes the last bits of a sum: pinned to AVX2 (where the CPU
+// has it), every x86-64 CPU computes what the course's did. Before the first torch operator; it also loads TorchSharp.
+Kernels(CpuKernels.Pin());
 manual_seed(42);
-// torch.set_printoptions(precision=2, linewidth=125, sci_mode=False): every tensor below prints through Str.
+set_printoptions(precision: 2, linewidth: 125); // and sci_mode=False, the only mode TensorFormat prints
 using var mnist = Mnist.Load(Mnist.DefaultDirectory()); // the course's mnist.pkl.gz, decoded to the same tensors
 var (x_train, y_train, x_valid, y_valid) = (mnist.XTrain, mnist.YTrain, mnist.XValid, mnist.YValid);
 
-Section("Foundations version");
-Section("Basic architecture");
+Header("## Foundations version");
+Header("## Basic architecture");
 var (n, m) = (x_train.shape[0], x_train.shape[1]);
 var c = y_train.max() + 1;
-Out(2, $"({n}, {m}, {Str(c)})");
+Out(2, $"({n}, {m}, {Repr(c)})");
 
 const int nh = 50; // num hidden
 
@@ -54,7 +54,7 @@ Out(6, Size(t));
 static Tensor relu(Tensor x) => x.clamp_min(0.0);
 
 t = relu(t);
-Out(8, Str(t));
+Out(8, Repr(t));
 
 // The course later rebinds `model` to a Model object; a C# name means one thing in a scope, so the function lives in a block.
 Tensor res, preds;
@@ -69,7 +69,7 @@ Tensor res, preds;
     res = model(x_valid);
     Out(10, Size(res));
 
-    Section("Loss function: MSE");
+    Header("## Loss function: MSE");
     Out(11, $"({Size(res)}, {Size(y_valid)})");
     using (var broadcast = res - y_valid) Out(12, Size(broadcast)); // (10000, 1) - (10000) broadcasts to (10000, 10000)
     Out(13, Size(res[.., 0]));
@@ -84,9 +84,9 @@ Tensor res, preds;
 
 static Tensor mse(Tensor output, Tensor targ) => (output[.., 0] - targ).pow(2).mean();
 
-Out(18, Str(mse(preds, y_train)));
+Out(18, Repr(mse(preds, y_train)));
 
-Section("Gradients and backward pass");
+Header("## Gradients and backward pass");
 // The course asks sympy for d(x²)/dx and d(3x² + 9)/dx; the power rule on polynomials is all these two cells need.
 Out(19, diff((1, 2)));
 Out(20, diff((3, 2), (9, 0)));
@@ -147,8 +147,8 @@ string[] names = ["w1", "w2", "b1", "b2", "x_train"];
 foreach (var (a, b, name) in grads.Zip(ptgrads, names)) test_close(a, b.grad!, eps: 0.01, what: $"{name} vs autograd");
 autogradCheck.Dispose();
 
-Section("Refactor model");
-Section("Layers as classes");
+Header("## Refactor model");
+Header("## Layers as classes");
 {
     using var cell = NewDisposeScope(); // C#: what the cell computes (x_train.G: 157 MB) is freed at its end
     var model = new Classes.Model(w1, b1, w2, b2);
@@ -162,7 +162,7 @@ Section("Layers as classes");
     test_close(ig, x_train.G, eps: 0.01);
 }
 
-Section("Module.forward()");
+Header("## Module.forward()");
 {
     using var cell = NewDisposeScope();
     var model = new Modules.Model(w1, b1, w2, b2);
@@ -176,7 +176,7 @@ Section("Module.forward()");
     test_close(ig, x_train.G, eps: 0.01);
 }
 
-Section("Autograd");
+Header("## Autograd");
 // from torch import nn; import torch.nn.functional as F: TorchSharp's torch.nn and torch.nn.functional.
 {
     using var model = new Autograd.Model(m, nh, 1);
@@ -184,50 +184,16 @@ Section("Autograd");
     loss.backward();
 
     var l0 = (Autograd.Linear)model.layers[0];
-    Out(49, Str(l0.b.grad!));
+    Out(49, Repr(l0.b.grad!));
 }
 
-Section("Summary");
-foreach (var line in checks) Console.WriteLine(line);
-Console.WriteLine(failures == 0 ? "all gradient checks passed" : $"{failures} gradient check(s) FAILED");
-return failures == 0 ? 0 : 1;
-
-// fastcore's test_close(a, b, eps): |a - b| < eps everywhere. Silent where it runs, as in the course; listed in the Summary.
-void test_close(Tensor a, Tensor b, double eps = 1e-5,
-    [CallerArgumentExpression(nameof(a))] string aName = "", [CallerArgumentExpression(nameof(b))] string bName = "", string? what = null)
-{
-    var diff = MaxAbsDiff(a, b);
-    var pass = diff < eps;
-    if (!pass) failures++;
-    checks.Add($"test_close {section}: {what ?? $"{aName} vs {bName}"}: {(pass ? "pass" : "FAIL")} (max |a - b| = {diff:E2}, eps {eps})");
-}
+return Summary();
 
 // sympy's diff of a polynomial given as (coefficient, power) terms, printed as sympy prints it: 6*x, 2*x**3 + 1.
 static string diff(params (int Coef, int Pow)[] terms) => string.Join(" + ", terms
     .Where(term => term.Pow > 0)
     .Select(term => (Coef: term.Coef * term.Pow, Pow: term.Pow - 1))
     .Select(term => term.Pow switch { 0 => $"{term.Coef}", 1 => $"{term.Coef}*x", _ => $"{term.Coef}*x**{term.Pow}" }));
-
-// max |a - b|, a million elements at a time: comparing two (50000, 784) tensors whole would allocate two more of them.
-static float MaxAbsDiff(Tensor a, Tensor b)
-{
-    if (!a.shape.SequenceEqual(b.shape)) return float.PositiveInfinity;
-    using var scope = NewDisposeScope();
-    var (fa, fb) = (a.reshape(-1), b.reshape(-1));
-    var max = 0f;
-    for (var at = 0L; at < fa.shape[0]; at += 1 << 20)
-    {
-        using var chunk = NewDisposeScope();
-        var length = Math.Min(1 << 20, fa.shape[0] - at);
-        max = MathF.Max(max, (fa.narrow(0, at, length) - fb.narrow(0, at, length)).abs().max().item<float>());
-    }
-    return max;
-}
-
-static string Str(Tensor t) => TensorFormat.Str(t, precision: 2, lineWidth: 125);
-static string Size(Tensor t) => $"torch.Size([{string.Join(", ", t.shape)}])";
-void Section(string title) => Console.WriteLine($"## {section = title}");
-static void Out(int cell, string text) => Console.WriteLine($"Out[{cell}]:\n{text}");
 
 namespace Classes
 {

@@ -29,4 +29,4 @@ void Stop(PosixSignalContext context)
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Stop); // its default action would skip the temporary files' removal
-return await BackpropApp.RunAsync(args, CliConsole.Create(Console.Out, Console.Error, live), cts.Token);
+return await BackpropApp.RunAsync(args, CliConsole.Create(Console.Out, Console.Error, live), pinKernels: true, cts.Token);

@@ -6,8 +6,9 @@ namespace Backprop.Tests;
 internal static class ChildProcess
 {
     /// <summary>
-    /// Runs <paramref name="file"/> with <paramref name="args"/> (and <paramref name="env"/> added to the environment). Fails the
-    /// test, after killing it, when it runs past <paramref name="timeout"/>.
+    /// Runs <paramref name="file"/> with <paramref name="args"/> (and <paramref name="env"/> added to the environment) in
+    /// <paramref name="cwd"/>, by default the repository's root. Fails the test, after killing it, when it runs
+    /// past <paramref name="timeout"/>.
     /// </summary>
     /// <returns>Its exit code, standard output and standard error.</returns>
     /// <exception cref="System.ComponentModel.Win32Exception"><paramref name="file"/> cannot be started (not installed).</exception>

@@ -13,3 +13,14 @@ public sealed class CudaFactAttribute : FactAttribute
         if (!torch.cuda.is_available()) Skip = "CUDA is not available (build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU)";
     }
 }
+
+/// <summary>A fact about a machine without CUDA (the refusal of <c>--device cuda</c>): skipped, with the reason, where CUDA is available.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class NoCudaFactAttribute : FactAttribute
+{
+    public NoCudaFactAttribute()
+    {
+        TorchNative.EnsureLoaded();
+        if (torch.cuda.is_available()) Skip = "CUDA is available here, so there is no refusal to see; the CUDA tests run instead";
+    }
+}

@@ -12,6 +12,9 @@ namespace Backprop.Cli.Bench;
 /// <param name="BatchSizes">The final stage at other batch sizes (empty unless asked for).</param>
 internal sealed record BenchReport(BenchOptions Options, string Device, int Threads, double SgemmGflops, IReadOnlyList<ModeResult> Modes, IReadOnlyList<BatchSizeResult> BatchSizes)
 {
+    /// <summary>The CPU kernels that ran (<see cref="Backprop.Native.CpuKernelsState"/>'s line), as <c>--cpu-kernels</c> chose them.</summary>
+    public string Kernels { get; init; } = "";
+
     /// <summary>The targets: (ratio name, numerator, denominator, limit, whether the ratio must stay at most (true) or reach at least (false) the limit).</summary>
     public static IReadOnlyList<(string Name, BenchMode Of, BenchMode To, double Limit, bool AtMost)> Targets { get; } =
     [
@@ -88,6 +91,7 @@ internal sealed record BenchReport(BenchOptions Options, string Device, int Thre
             w.WriteNumber("processors", Environment.ProcessorCount);
             w.WriteNumber("torch_threads", Threads);
             w.WriteNumber("sgemm_gflops", SgemmGflops);
+            w.WriteString("cpu_kernels", Kernels);
             w.WriteNumber("epochs", Options.Epochs);
             w.WriteNumber("warmup", Options.Warmup);
             w.WriteNumber("batch_size", Options.BatchSize);
@@ -119,6 +123,7 @@ internal sealed record BenchReport(BenchOptions Options, string Device, int Thre
     {
         var c = CultureInfo.InvariantCulture;
         yield return string.Create(c, $"784-{Options.Hidden}-10, bs {Options.BatchSize}, {(Modes.Count > 0 ? Modes[0].Samples : 0):N0} samples per epoch, {Options.Epochs} timed epoch(s) after {Options.Warmup} warm-up, on {Device} ({Threads} torch thread(s), {Environment.ProcessorCount} processors)");
+        yield return $"CPU kernels: {Kernels}";
         yield return string.Create(c, $"sgemm {SgemmGflops:F0} GFLOP/s; a step is {Options.FlopsPerStep / 1e6:F2} MFLOP, so the compute bound is {(Modes.Count > 0 ? Modes[0].ComputeBoundMsPerStep : 0):F4} ms per step");
         yield return string.Create(c, $"{"mode",-18} {"s/epoch",8} {"samples/s",10} {"ms/step",8} {"x bound",8} {"RSS MB",8} {"RSS growth",10}");
         foreach (var m in Modes)

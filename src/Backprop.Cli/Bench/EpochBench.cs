@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Backprop.Data;
+using Backprop.Native;
 using static TorchSharp.torch;
 
 namespace Backprop.Cli.Bench;
@@ -62,7 +63,10 @@ internal static class EpochBench
             }
             var steps = (n + options.BatchSize - 1) / options.BatchSize;
             var results = modes.Select((m, i) => new ModeResult(m, seconds[i], rss[i], n, steps, boundMs)).ToList();
-            return new BenchReport(options, device.ToString(), get_num_threads(), sgemm, results, SweepBatchSizes(ds, options, device, batchSizes ?? [], progress));
+            return new BenchReport(options, device.ToString(), get_num_threads(), sgemm, results, SweepBatchSizes(ds, options, device, batchSizes ?? [], progress))
+            {
+                Kernels = CpuKernels.Current.ToString(),
+            };
         }
         finally
         {

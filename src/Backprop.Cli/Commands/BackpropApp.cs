@@ -9,9 +9,17 @@ namespace Backprop.Cli.Commands;
 /// <summary>The <c>backprop</c> command line: parse, run one command, turn what went wrong into a message and an exit code.</summary>
 public static class BackpropApp
 {
-    /// <summary>Runs the command line <paramref name="args"/>.</summary>
+    /// <summary>Runs the command line <paramref name="args"/> in a process that has already run torch (a test): the CPU kernels stay as they are.</summary>
     /// <returns>An <see cref="ExitCodes"/> value: 0 done, 1 a problem the message explains, 2 a bad command line, 130 interrupted.</returns>
-    public static async Task<int> RunAsync(string[] args, CliConsole io, CancellationToken cancel = default)
+    public static Task<int> RunAsync(string[] args, CliConsole io, CancellationToken cancel = default) => RunAsync(args, io, pinKernels: false, cancel);
+
+    /// <summary>Runs the command line <paramref name="args"/>.</summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="io">Where the command writes.</param>
+    /// <param name="pinKernels">Pin the CPU kernels first (<see cref="CpuKernelsOption"/>): the process's entry point, before any torch operator.</param>
+    /// <param name="cancel">Ctrl+C.</param>
+    /// <returns>An <see cref="ExitCodes"/> value: 0 done, 1 a problem the message explains, 2 a bad command line, 130 interrupted.</returns>
+    public static async Task<int> RunAsync(string[] args, CliConsole io, bool pinKernels, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(io);
         var root = Root(io);
@@ -19,6 +27,8 @@ public static class BackpropApp
         if (parsed.Errors.Count > 0 || parsed.UnmatchedTokens.Count > 0) return Usage(parsed, io);
         try
         {
+            if (pinKernels && NeedsTorch(parsed) && CpuKernelsOption.Pin(parsed, io) is { } refused) return refused;
+            if (pinKernels && CommandName(parsed) == "info") PinForInfo(parsed, io);
             if (NeedsTorch(parsed)) TorchNative.EnsureLoaded(); // a clear TorchNativeException here, not TorchSharp's type initializer failing mid-command
             return await parsed.InvokeAsync(new InvocationConfiguration
             {
@@ -62,6 +72,18 @@ public static class BackpropApp
         }
         io.Error.WriteLine($"error: backprop {command} failed unexpectedly: {e.GetType().Name}: {e.Message} ({where}; please report it)");
         return ExitCodes.Internal;
+    }
+
+    // info shows the kernels the other commands pin, and reports a native failure itself.
+    private static void PinForInfo(ParseResult parsed, CliConsole io)
+    {
+        try
+        {
+            CpuKernelsOption.Pin(parsed, io);
+        }
+        catch (TorchNativeException)
+        {
+        }
     }
 
     // info reports a native failure itself; verify and download only read and write files; --help needs nothing.

@@ -35,9 +35,10 @@ internal static class BenchCommand
         var from = Options.PathOption("--from", "With --sweep: measure nothing; print and --plot the sweep that --json wrote to this file", "FILE");
         var device = Options.Device();
         var data = Options.Data();
+        var kernels = CpuKernelsOption.Create();
         var command = new Command("bench", "Time raw, final, shuffled, torchsharp_loader and manual training (784-50-10, bs 50) in one run and report their ratios")
         {
-            epochs, json, samples, threads, batchSizes, checkTargets, sweep, quick, plot, from, device, data,
+            epochs, json, samples, threads, batchSizes, checkTargets, sweep, quick, plot, from, device, data, kernels,
         };
         command.Validators.Add(r =>
         {

@@ -39,6 +39,7 @@ internal static class InfoCommand
             lines.Add(("native patched", TorchNative.PatchedPath is { } patched ? $"yes, {patched}" : "no"));
             lines.Add(("native libraries", LoadedFrom()));
             lines.Add(("CPU threads", $"torch {torch.get_num_threads()} intra-op (train and bench use --threads, default 1); {Environment.ProcessorCount} processors"));
+            lines.Add(("CPU kernels", CpuKernels.Current.ToString()));
             var cuda = torch.cuda.is_available();
             lines.Add(("CUDA", cuda ? $"available, {torch.cuda.device_count()} device(s) (cuda:0 to cuda:{torch.cuda.device_count() - 1}), cuDNN {(torch.cuda.is_cudnn_available() ? "available" : "not available")}"
                 : "not available (this build's libtorch is CPU-only, or no CUDA device and driver; build with -p:TorchBackend=cuda for CUDA)"));

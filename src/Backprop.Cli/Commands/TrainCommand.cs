@@ -29,11 +29,12 @@ internal static class TrainCommand
         var resume = Options.PathOption("--resume", "Continue from a checkpoint: weights, optimizer, epoch and random state", "CHECKPOINT");
         var overwrite = new Option<bool>("--overwrite") { Description = "Let the run replace another run's results in --out (its checkpoint, metrics, plots and TensorBoard events), which are otherwise refused; they are removed when this run's first epoch is saved" };
         var threads = Options.Between("--threads", 1, Options.MaxThreads, "torch intra-op threads on the CPU [default: by the step's work: 1 for the lesson's 784-50-10 at bs 50, every processor from 40 MFLOP a step]", "-t");
+        var kernels = CpuKernelsOption.Create();
         var metrics = Options.PathOption("--metrics", "Also write the per-epoch metrics (JSON Lines) to this file (an existing one is replaced only if it holds JSON)", "FILE");
 
         var command = new Command("train", "Train 784-nh-10 on MNIST (defaults: the lesson's final stage, 784-50-10, cross-entropy, SGD lr 0.5, bs 50, 5 epochs, seed 1, shuffled)")
         {
-            epochs, bs, lr, hidden, loss, gradients, seed, device, data, output, resume, overwrite, metrics, threads,
+            epochs, bs, lr, hidden, loss, gradients, seed, device, data, output, resume, overwrite, metrics, threads, kernels,
         };
         command.SetAction((p, cancel) =>
         {

@@ -1,3 +1,4 @@
+using Backprop.Native;
 using Backprop.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -24,6 +25,19 @@ internal sealed record Checkpoint(
 {
     /// <summary>The number of epochs done.</summary>
     public int Epochs => History.Count;
+
+    /// <summary>The CPU kernels that trained each epoch of <see cref="History"/>; empty in a checkpoint written before they were recorded, and null for such an epoch after a resume.</summary>
+    public IReadOnlyList<EpochKernels?> Kernels { get; init; } = [];
+}
+
+/// <summary>The CPU kernels that trained an epoch, as libtorch and MKL reported them (<see cref="CpuKernelsState"/>).</summary>
+/// <param name="Aten">ATen's kernels: <c>default</c>, <c>avx2</c> or <c>avx512</c>; null where libtorch cannot say.</param>
+/// <param name="Pinned">Whether the runner pinned them (<c>--cpu-kernels</c>).</param>
+/// <param name="Mkl">MKL's pinned code path, <c>off</c> when MKL chose by CPU; null without MKL.</param>
+internal sealed record EpochKernels(string? Aten, bool Pinned, string? Mkl)
+{
+    /// <summary>What <paramref name="state"/> reports.</summary>
+    public static EpochKernels From(CpuKernelsState state) => new(state.Capability, state.Pinned, state.MklBranch);
 }
 
 /// <summary>Rebuilds the trained model of a <see cref="Checkpoint"/>, to evaluate it.</summary>

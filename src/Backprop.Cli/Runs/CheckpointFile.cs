@@ -46,7 +46,7 @@ internal static class CheckpointFile
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var header = new Header(checkpoint.Settings, [.. checkpoint.History], checkpoint.Optimizer,
-            [.. checkpoint.Weights.Select(w => new TensorEntry(w.Name, w.Shape))], checkpoint.RngState.Length);
+            [.. checkpoint.Weights.Select(w => new TensorEntry(w.Name, w.Shape))], checkpoint.RngState.Length, [.. checkpoint.Kernels]);
         var json = JsonSerializer.SerializeToUtf8Bytes(header, Json);
         using var ms = new MemoryStream();
         ms.Write(Magic);
@@ -142,8 +142,9 @@ internal static class CheckpointFile
             if (pos != body.Length) throw new JsonException($"{body.Length - pos} bytes left over");
             var settings = header.Settings.Validate();
             var history = version == 1 ? [.. header.History.Select(r => r with { Epoch = r.Epoch + 1 })] : header.History;
-            CheckMeaning(history, header.Optimizer, weights);
-            return new Checkpoint(settings, history, weights, header.Optimizer, rng);
+            var kernels = header.Kernels ?? []; // absent before the kernels were recorded
+            CheckMeaning(history, header.Optimizer, weights, kernels);
+            return new Checkpoint(settings, history, weights, header.Optimizer, rng) { Kernels = kernels };
         }
         catch (Exception e) when (e is JsonException or ArgumentException or OverflowException or NotSupportedException)
         {
@@ -155,8 +156,11 @@ internal static class CheckpointFile
         new(path, "is not a backprop checkpoint (it does not start with the checkpoint signature); pass the checkpoint.ckpt that backprop train wrote");
 
     /// <summary>A checksum proves the bytes are as written, not that whoever wrote them wrote sense: every field's meaning is checked too.</summary>
-    private static void CheckMeaning(List<EpochResult> history, OptimizerState optimizer, List<CheckpointTensor> weights)
+    private static void CheckMeaning(List<EpochResult> history, OptimizerState optimizer, List<CheckpointTensor> weights, List<EpochKernels?> kernels)
     {
+        if (kernels.Count != 0 && kernels.Count != history.Count) throw new JsonException($"kernels holds {kernels.Count} entries for {history.Count} epochs");
+        foreach (var k in kernels)
+            if (k is not null && (k.Aten?.Length > 32 || k.Mkl?.Length > 32)) throw new JsonException("a kernels entry names more than 32 characters");
         if (history.Count > TrainSettings.MaxEpochs) throw new JsonException($"history holds {history.Count:N0} epochs, more than {TrainSettings.MaxEpochs:N0}");
         for (var i = 0; i < history.Count; i++)
         {
@@ -199,5 +203,6 @@ internal static class CheckpointFile
 
     private sealed record TensorEntry(string Name, long[] Shape);
 
-    private sealed record Header(TrainSettings Settings, List<EpochResult> History, OptimizerState Optimizer, List<TensorEntry> Tensors, int RngStateBytes);
+    private sealed record Header(TrainSettings Settings, List<EpochResult> History, OptimizerState Optimizer, List<TensorEntry> Tensors, int RngStateBytes,
+        List<EpochKernels?>? Kernels = null);
 }

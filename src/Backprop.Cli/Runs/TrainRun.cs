@@ -1,6 +1,7 @@
 using System.Globalization;
 using Backprop.Cli.Bench;
 using Backprop.Data;
+using Backprop.Native;
 using Backprop.Scratch;
 using Backprop.Training;
 using TorchSharp;
@@ -70,6 +71,9 @@ internal static class TrainRun
         using var dls = DataLoaders.GetDls(new Dataset(mnist.XTrain, mnist.YTrain), new Dataset(mnist.XValid, mnist.YValid), settings.BatchSize, device);
 
         var history = new List<EpochResult>(resumed?.History ?? []);
+        var kernels = CpuKernels.Current; // as the runner pinned them before anything ran, or as libtorch chose
+        var epochKernels = new List<EpochKernels?>(resumed?.Kernels ?? []);
+        while (epochKernels.Count < history.Count) epochKernels.Add(null); // a checkpoint from before they were recorded
         var files = new List<string> { folder.Checkpoint, folder.Metrics };
         if (request.MetricsFile is not null) files.Add(request.MetricsFile);
         EpochResult? failed = null;
@@ -77,7 +81,7 @@ internal static class TrainRun
         var tensorBoard = new TensorBoardLog(observer);
         using var recorder = new LossRecorder(tensorBoard);
         observer = recorder;
-        observer.Started(new TrainStart(settings, device.ToString(), mnist.Source, folder, history.Count + 1, dls.Train.Count, dls.Valid.Count));
+        observer.Started(new TrainStart(settings, device.ToString(), mnist.Source, folder, history.Count + 1, dls.Train.Count, dls.Valid.Count) { Kernels = kernels.ToString() });
         var options = new FitOptions
         {
             FirstEpoch = history.Count + 1,
@@ -94,11 +98,15 @@ internal static class TrainRun
                 }
                 manual?.CopyTo(l1, l2);
                 folder.ReplacePrevious(); // --overwrite: the other run's plots and events go once this run has an epoch to keep
-                var saved = new Checkpoint(settings, [.. history, r], ModelState.Capture(model), new OptimizerState("sgd", settings.LearningRate, 0), CurrentRng());
+                var saved = new Checkpoint(settings, [.. history, r], ModelState.Capture(model), new OptimizerState("sgd", settings.LearningRate, 0), CurrentRng())
+                {
+                    Kernels = [.. epochKernels, EpochKernels.From(kernels)],
+                };
                 Saving(folder.Checkpoint, history.Count, folder, () => CheckpointFile.Save(folder.Checkpoint, saved));
                 history.Add(r);
-                Saving(folder.Metrics, history.Count, folder, () => MetricsLog.Write(folder.Metrics, history));
-                if (request.MetricsFile is not null) Saving(request.MetricsFile, history.Count, folder, () => MetricsLog.Write(request.MetricsFile, history));
+                epochKernels.Add(EpochKernels.From(kernels));
+                Saving(folder.Metrics, history.Count, folder, () => MetricsLog.Write(folder.Metrics, history, epochKernels));
+                if (request.MetricsFile is not null) Saving(request.MetricsFile, history.Count, folder, () => MetricsLog.Write(request.MetricsFile, history, epochKernels));
                 return true;
             },
         };
@@ -231,7 +239,11 @@ internal sealed record TrainRequest
 /// <param name="FirstEpoch">The first epoch to train, from 1 (above 1 when resuming).</param>
 /// <param name="BatchesPerEpoch">Training batches per epoch.</param>
 /// <param name="ValidBatchesPerEpoch">Validation batches per epoch.</param>
-internal sealed record TrainStart(TrainSettings Settings, string Device, string DataSource, RunFolder Folder, int FirstEpoch, int BatchesPerEpoch, int ValidBatchesPerEpoch);
+internal sealed record TrainStart(TrainSettings Settings, string Device, string DataSource, RunFolder Folder, int FirstEpoch, int BatchesPerEpoch, int ValidBatchesPerEpoch)
+{
+    /// <summary>The CPU kernels the run trains on (<see cref="CpuKernelsState"/>'s line).</summary>
+    public string Kernels { get; init; } = "";
+}
 
 /// <summary>How a run ended.</summary>
 internal enum TrainStatus

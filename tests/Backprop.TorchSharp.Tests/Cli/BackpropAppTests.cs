@@ -2,7 +2,6 @@ using System.Text.Json;
 using Backprop.Cli;
 using Backprop.Cli.Commands;
 using Backprop.Cli.Runs;
-using TorchSharp;
 
 namespace Backprop.Tests.Cli;
 
@@ -99,10 +98,9 @@ public sealed class BackpropAppTests
         foreach (var command in new[] { "train", "evaluate", "gradcheck", "data" }) Assert.Contains(command, stderr);
     }
 
-    [Fact]
+    [NoCudaFact]
     public void Cuda_without_cuda_says_how_to_get_it_and_exits_1()
     {
-        if (torch.cuda.is_available()) return; // the machine has CUDA: nothing to refuse
         using var dir = new TempDir();
 
         var (code, _, stderr) = Run("train", "--device", "cuda", "--out", dir.Path);

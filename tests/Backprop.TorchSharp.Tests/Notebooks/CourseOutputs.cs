@@ -1,36 +1,41 @@
 namespace Backprop.Tests.Notebooks;
 
 /// <summary>
-/// The course's stored outputs (<c>Course/NAME.txt</c>) held against a notebook's printed ones, cell by cell.
+/// The course's stored outputs (<c>notebooks/course/NAME.txt</c>, which the notebooks read too) held against a notebook's
+/// printed ones, cell by cell.
 /// </summary>
 /// <remarks>
-/// <para>A Course file: first, lines starting with <c>#</c> saying where the outputs came from; then blocks, each a line
+/// <para>A course file: first, lines starting with <c>#</c> saying where the outputs came from; then blocks, each a line
 /// <c>=== Out[N]</c> followed by the text the course notebook shows for its code cell N (counted from 1).</para>
-/// <para>A notebook's output: a line <c>Out[N]:</c> opens cell N's block, which runs to the next <c>Out[</c> line, the next
-/// line starting with <c>#</c> (a <c>## </c> or <c>### </c> section header, or a notebook's own note), or the end.</para>
+/// <para>A notebook's output: a line <c>Out[N]:</c>, or <c>Out[N]: differs from the course (...)</c> where the notebook
+/// found its text is not the course's, opens cell N's block, which runs to the next <c>Out[</c> line, the next line
+/// starting with <c>#</c> (a <c>## </c> or <c>### </c> section header, or a notebook's own note), or the end.</para>
 /// Lines are compared with trailing whitespace trimmed; blank lines at the end of a block are not part of it.
 /// </remarks>
 internal static class CourseOutputs
 {
-    /// <summary>The stored blocks of <c>Course/<paramref name="notebook"/>.txt</c>, by cell number, in file order.</summary>
+    /// <summary>What a notebook's marker says after <c>Out[N]:</c> when the cell is not the course's text.</summary>
+    public const string DiffersMark = " differs from the course";
+
+    /// <summary>The stored blocks of <c>notebooks/course/<paramref name="notebook"/>.txt</c>, by cell number, in file order.</summary>
     public static IReadOnlyList<(int Cell, string[] Lines)> Stored(string notebook)
     {
-        var path = Path.Combine(Repo.Root, "tests", "Backprop.TorchSharp.Tests", "Notebooks", "Course", notebook + ".txt");
+        var path = Path.Combine(Repo.Root, "notebooks", "course", notebook + ".txt");
         Assert.True(File.Exists(path), $"no course outputs are stored for {notebook}: {path}");
         var lines = File.ReadAllLines(path).SkipWhile(l => l.StartsWith('#'));
-        return Blocks(lines, l => l.StartsWith("=== Out[", StringComparison.Ordinal) ? Cell(l["=== ".Length..]) : null, endsBlock: _ => false);
+        return [.. Blocks(lines, l => l.StartsWith("=== Out[", StringComparison.Ordinal) ? (Cell(l["=== ".Length..] + ":"), false) : null, endsBlock: _ => false)
+            .Select(b => (b.Cell, b.Lines))];
     }
 
-    /// <summary>The blocks a notebook printed after its <c>Out[N]:</c> markers, in the order printed.</summary>
-    public static IReadOnlyList<(int Cell, string[] Lines)> Printed(string output) =>
-        Blocks(output.Split('\n'), l => l.StartsWith("Out[", StringComparison.Ordinal) && l.TrimEnd().EndsWith("]:", StringComparison.Ordinal) ? Cell(l.TrimEnd()[..^1]) : null,
-            endsBlock: l => l.StartsWith('#'));
+    /// <summary>The blocks a notebook printed after its <c>Out[N]:</c> markers, in the order printed, with whether the marker says the block differs.</summary>
+    public static IReadOnlyList<(int Cell, string[] Lines, bool MarkedDifferent)> Printed(string output) =>
+        Blocks(output.Split('\n'), Marker, endsBlock: l => l.StartsWith('#'));
 
     /// <summary>
     /// Every difference between the stored and the printed blocks, one line each: a stored cell not printed or printed
     /// otherwise (with its first differing line), a cell printed twice, a cell printed that nothing is stored for.
     /// </summary>
-    public static IReadOnlyList<string> Differences(IReadOnlyList<(int Cell, string[] Lines)> stored, IReadOnlyList<(int Cell, string[] Lines)> printed)
+    public static IReadOnlyList<string> Differences(IReadOnlyList<(int Cell, string[] Lines)> stored, IReadOnlyList<(int Cell, string[] Lines, bool MarkedDifferent)> printed)
     {
         var problems = new List<string>();
         var byCell = printed.GroupBy(b => b.Cell).ToDictionary(g => g.Key, g => g.ToList());
@@ -45,7 +50,8 @@ internal static class CourseOutputs
         return problems;
     }
 
-    private static string? FirstDifference(string[] expected, string[] got)
+    /// <summary>The first line where <paramref name="got"/> is not <paramref name="expected"/>, said as a sentence; null when they are the same.</summary>
+    public static string? FirstDifference(string[] expected, string[] got)
     {
         for (var i = 0; i < Math.Max(expected.Length, got.Length); i++)
         {
@@ -58,22 +64,31 @@ internal static class CourseOutputs
 
     private static string Quote(string? line) => line is null ? "nothing" : $"\"{line}\"";
 
-    private static int Cell(string marker) => int.Parse(marker["Out[".Length..^1], System.Globalization.CultureInfo.InvariantCulture);
-
-    private static List<(int Cell, string[] Lines)> Blocks(IEnumerable<string> lines, Func<string, int?> opens, Func<string, bool> endsBlock)
+    // "Out[N]:" or "Out[N]: differs from the course (...)".
+    private static (int, bool)? Marker(string line)
     {
-        var blocks = new List<(int Cell, List<string> Lines)>();
+        if (!line.StartsWith("Out[", StringComparison.Ordinal) || line.IndexOf("]:", StringComparison.Ordinal) is not (> 4 and var end)) return null;
+        var rest = line[(end + 2)..];
+        if (rest.Length > 0 && !rest.StartsWith(DiffersMark, StringComparison.Ordinal)) return null;
+        return (Cell(line[..(end + 2)]), rest.Length > 0);
+    }
+
+    private static int Cell(string marker) => int.Parse(marker["Out[".Length..^2], System.Globalization.CultureInfo.InvariantCulture);
+
+    private static List<(int Cell, string[] Lines, bool MarkedDifferent)> Blocks(IEnumerable<string> lines, Func<string, (int Cell, bool Marked)?> opens, Func<string, bool> endsBlock)
+    {
+        var blocks = new List<(int Cell, List<string> Lines, bool Marked)>();
         List<string>? current = null;
         foreach (var line in lines.Select(l => l.TrimEnd()))
         {
-            if (opens(line) is { } cell)
+            if (opens(line) is { } marker)
             {
-                blocks.Add((cell, current = []));
+                blocks.Add((marker.Cell, current = [], marker.Marked));
                 continue;
             }
             if (endsBlock(line)) current = null;
             else current?.Add(line);
         }
-        return [.. blocks.Select(b => (b.Cell, b.Lines.AsEnumerable().Reverse().SkipWhile(l => l.Length == 0).Reverse().ToArray()))];
+        return [.. blocks.Select(b => (b.Cell, b.Lines.AsEnumerable().Reverse().SkipWhile(l => l.Length == 0).Reverse().ToArray(), b.Marked))];
     }
 }

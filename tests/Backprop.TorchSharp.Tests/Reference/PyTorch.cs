@@ -12,13 +12,20 @@ internal static class PyTorch
     /// <summary>The Python that imports torch, or <see langword="null"/> when there is none.</summary>
     public static string? Python => Found.Value;
 
-    /// <summary>Runs <paramref name="script"/> (a file in <c>Reference/</c>) with <paramref name="args"/>; returns its standard output.</summary>
+    /// <summary>
+    /// Runs <paramref name="script"/> (a file in <c>Reference/</c>) with <paramref name="args"/> in this process's
+    /// environment (so a forced <c>ATEN_CPU_CAPABILITY</c> holds for both sides); returns its standard output.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The script failed: its exit code and standard error.</exception>
-    public static string Run(string script, params string[] args)
+    public static string Run(string script, params string[] args) => Run(null, script, args);
+
+    /// <summary>As <see cref="Run(string, string[])"/>, with <paramref name="env"/> added to the environment.</summary>
+    /// <exception cref="InvalidOperationException">The script failed: its exit code and standard error.</exception>
+    public static string Run(IReadOnlyDictionary<string, string>? env, string script, params string[] args)
     {
         var python = Python ?? throw new InvalidOperationException("no Python with PyTorch");
         var path = Path.Combine(Repo.Root, "tests", "Backprop.TorchSharp.Tests", "Reference", script);
-        var (code, stdout, stderr) = ChildProcess.Run(python, [path, .. args], TimeSpan.FromMinutes(10));
+        var (code, stdout, stderr) = ChildProcess.Run(python, [path, .. args], TimeSpan.FromMinutes(10), env);
         return code == 0 ? stdout : throw new InvalidOperationException($"{script} exited {code}:\n{stderr}");
     }
 

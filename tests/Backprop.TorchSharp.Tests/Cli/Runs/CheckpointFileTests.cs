@@ -11,7 +11,10 @@ public sealed class CheckpointFileTests
         [new EpochResult(1, 0.5, 0.4, 0.9, 1.5), new EpochResult(2, 0.3, double.NaN, double.NaN, 1.25)],
         [new CheckpointTensor("0.weight", [3, 2], [1, -2, 3.5f, 4, 5, float.Epsilon]), new CheckpointTensor("0.bias", [3], [0.1f, 0.2f, 0.3f])],
         new OptimizerState("sgd", 0.25, 0),
-        [9, 8, 7, 6]);
+        [9, 8, 7, 6])
+    {
+        Kernels = [new EpochKernels("avx2", true, "off"), null],
+    };
 
     [Fact]
     public void What_is_saved_loads_back_equal()
@@ -29,6 +32,42 @@ public sealed class CheckpointFileTests
         Assert.Equal(saved.RngState, loaded.RngState);
         Assert.Equal(saved.Weights.Select(w => (w.Name, string.Join(",", w.Shape))), loaded.Weights.Select(w => (w.Name, string.Join(",", w.Shape))));
         Assert.Equal(saved.Weights.SelectMany(w => w.Values), loaded.Weights.SelectMany(w => w.Values));
+        Assert.Equal(saved.Kernels, loaded.Kernels);
+    }
+
+    [Fact]
+    public void A_checkpoint_from_before_the_kernels_were_recorded_still_loads()
+    {
+        var old = WithHeader(CheckpointFile.Serialize(Sample()), json => json.Replace(",\"kernels\":[{\"aten\":\"avx2\",\"pinned\":true,\"mkl\":\"off\"},null]", "", StringComparison.Ordinal));
+
+        var loaded = CheckpointFile.Deserialize("old.ckpt", old);
+
+        Assert.Equal(Sample().History, loaded.History);
+        Assert.Empty(loaded.Kernels);
+    }
+
+    [Fact]
+    public void Kernels_that_do_not_go_with_the_history_are_refused_as_damage()
+    {
+        var bad = WithHeader(CheckpointFile.Serialize(Sample()), json => json.Replace(",null]", "]", StringComparison.Ordinal));
+
+        var e = Assert.Throws<CheckpointException>(() => CheckpointFile.Deserialize("bad.ckpt", bad));
+
+        Assert.Contains("kernels holds 1 entries for 2 epochs", e.Message);
+    }
+
+    // The file with its JSON header edited, its length and checksum made to match again.
+    private static byte[] WithHeader(byte[] file, Func<string, string> edit)
+    {
+        var at = "backprop-checkpoint\n".Length + 4;
+        var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(at));
+        var header = System.Text.Encoding.UTF8.GetString(file, at + 4, length);
+        var json = System.Text.Encoding.UTF8.GetBytes(edit(header));
+        Assert.NotEqual(header.Length, json.Length); // the edit found its text
+        var lengthField = new byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(lengthField, (uint)json.Length);
+        byte[] body = [.. file[..at], .. lengthField, .. json, .. file[(at + 4 + length)..^32]];
+        return [.. body, .. System.Security.Cryptography.SHA256.HashData(body)];
     }
 
     [Fact]

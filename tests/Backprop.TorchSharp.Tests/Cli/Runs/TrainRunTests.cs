@@ -1,5 +1,7 @@
+using System.Text.Json;
 using Backprop.Cli.Runs;
 using Backprop.Data;
+using Backprop.Native;
 using Backprop.Training;
 
 namespace Backprop.Tests.Cli.Runs;
@@ -55,6 +57,10 @@ public sealed class TrainRunTests
         Assert.Equal(outcome.History, ckpt.History);
         Assert.Equal(["0.weight", "0.bias", "2.weight", "2.bias"], ckpt.Weights.Select(w => w.Name));
         Assert.Equal(outcome.History, File.ReadAllLines(outcome.Folder.Metrics).Select(MetricsLog.Parse));
+        var kernels = CpuKernels.Current; // this process pinned nothing: libtorch's own choice, as the run reports it
+        Assert.Equal([new EpochKernels(kernels.Capability, false, kernels.MklBranch), new EpochKernels(kernels.Capability, false, kernels.MklBranch)], ckpt.Kernels);
+        Assert.All(File.ReadAllLines(outcome.Folder.Metrics), l => Assert.Contains($"\"cpu_kernels\":{{\"aten\":{JsonSerializer.Serialize(kernels.Capability)},\"pinned\":false,", l));
+        Assert.Equal(kernels.ToString(), recorder.Start.Kernels);
         Assert.Equal(File.ReadAllText(outcome.Folder.Metrics), File.ReadAllText(dir.File("extra.jsonl")));
         foreach (var png in new[] { outcome.Folder.Curves, outcome.Folder.TopLosses })
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png)[..4]);
@@ -89,6 +95,7 @@ public sealed class TrainRunTests
         Assert.Equal(a.RngState, b.RngState);
         Assert.Equal([3], resumed.BatchLosses!.Keys); // the resumed run's own epoch; the curves show 1 and 2 by their means
         Assert.Equal(uninterrupted.BatchLosses![3], resumed.BatchLosses[3]);
+        Assert.Equal(a.Kernels, b.Kernels); // each epoch keeps the kernels that trained it
     }
 
     [Fact]
