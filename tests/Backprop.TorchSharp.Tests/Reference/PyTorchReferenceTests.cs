@@ -13,6 +13,7 @@ namespace Backprop.Tests.Reference;
 /// ATEN_CPU_CAPABILITY; the default kernels even draw the initial weights' last bits otherwise than AVX2's), the five
 /// epochs on the pinned AVX2 kernels where the CPU has them.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class PyTorchReferenceTests(PyTorchRun pytorch, MnistFixture data) : IClassFixture<PyTorchRun>, IClassFixture<MnistFixture>
 {
     [PyTorchFact]

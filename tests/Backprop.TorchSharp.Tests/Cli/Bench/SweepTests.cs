@@ -130,12 +130,7 @@ public sealed class SweepTests(MnistFixture data) : IClassFixture<MnistFixture>
     {
         using var dir = new TempDir();
         List<(string Path, string Why)> cases = [(dir.Path, "it is a folder"), (dir.File("none.json"), "does not exist")];
-        if (OperatingSystem.IsLinux())
-        {
-            using var mkfifo = System.Diagnostics.Process.Start("mkfifo", dir.File("pipe"));
-            mkfifo.WaitForExit();
-            cases.Add((dir.File("pipe"), "it is a FIFO"));
-        }
+        if (OperatingSystem.IsLinux()) cases.Add((dir.Fifo("pipe"), "it is a FIFO"));
 
         foreach (var (path, why) in cases)
         {
