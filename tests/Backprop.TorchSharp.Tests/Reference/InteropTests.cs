@@ -11,6 +11,7 @@ namespace Backprop.Tests.Reference;
 /// (<c>interop.py</c>): what we export, PyTorch loads as the lesson's model and predicts as we do; what PyTorch trains
 /// and saves, we evaluate to PyTorch's accuracy.
 /// </summary>
+[Collection(MnistGroup.Name)]
 [Trait("Category", "Process")]
 public sealed class InteropTests(ExportedModel model) : IClassFixture<ExportedModel>
 {

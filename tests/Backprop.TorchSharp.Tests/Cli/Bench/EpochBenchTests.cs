@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace Backprop.Tests.Cli.Bench;
 
 /// <summary>The bench's bookkeeping on real data at a tiny size; what it measures is never asserted (no timing in unit tests).</summary>
-public sealed class EpochBenchTests(MnistFixture data) : IClassFixture<MnistFixture>
+[Collection(MnistGroup.Name)]
+public sealed class EpochBenchTests(MnistFixture data)
 {
     private static readonly BenchOptions Tiny = new(Epochs: 3, Warmup: 1, Samples: 500);
 

@@ -10,7 +10,8 @@ using static TorchSharp.torch;
 namespace Backprop.Tests.Cli.Bench;
 
 /// <summary>The sweep's bookkeeping on real data at a tiny grid; the timings themselves are never asserted.</summary>
-public sealed class SweepTests(MnistFixture data) : IClassFixture<MnistFixture>
+[Collection(MnistGroup.Name)]
+public sealed class SweepTests(MnistFixture data)
 {
     private static readonly SweepOptions Tiny = new([50, 100], [20], [1, 2], Samples: 300, Rounds: 2);
 

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using Backprop.Cli;
 using Backprop.Cli.Runs;
-using Backprop.Data;
 #if ONNX_RUNTIME
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -12,24 +11,23 @@ using static TorchSharp.torch;
 namespace Backprop.Tests.Cli.Runs;
 
 /// <summary>
-/// One epoch of <c>backprop train</c>, exported by <c>backprop export</c> in all three formats, with our own logits on the
-/// test split to compare every reader's with. Made once per test class that asks for it.
+/// The shared one epoch of <c>backprop train</c> (<see cref="TrainedRun"/>), exported by <c>backprop export</c> in all three
+/// formats, with our own logits on the test split to compare every reader's with. Made once per test class that asks for it.
 /// </summary>
 public sealed class ExportedModel : IDisposable
 {
     private readonly TempDir _dir = new();
 
-    public ExportedModel()
+    public ExportedModel(TrainedRun run, MnistFixture data)
     {
-        var outcome = TrainRun.Execute(new TrainRequest { Overrides = new TrainOverrides(Epochs: 1), DataDir = Repo.Data, Device = "cpu", OutDir = _dir.Path }, new SilentObserver());
-        Checkpoint = outcome.Folder.Checkpoint;
+        Checkpoint = run.Checkpoint;
         foreach (var (format, path) in new[] { ("pt", Pt), ("safetensors", Safetensors), ("onnx", Onnx) })
         {
             var (code, _, err) = BackpropAppTests.Run("export", Checkpoint, "--format", format, "--out", path);
             Assert.True(code == ExitCodes.Ok, err);
         }
         Weights = CheckpointFile.Load(Checkpoint).Weights;
-        using var mnist = Mnist.Load(Repo.Data);
+        var mnist = data.Mnist;
         using var model = CheckpointModel.Load(CheckpointFile.Load(Checkpoint), Checkpoint, CPU);
         using var noGrad = no_grad();
         using var logits = model.call(mnist.XTest);
@@ -80,6 +78,7 @@ public sealed class ExportedModel : IDisposable
 /// <c>backprop export</c>'s three formats read back in .NET: our own readers, the safetensors specification, the test
 /// suite's own ONNX interpreter and (with <c>-p:OnnxRuntime=true</c>) ONNX Runtime.
 /// </summary>
+[Collection(MnistGroup.Name)]
 public sealed class ExportTests(ExportedModel model) : IClassFixture<ExportedModel>
 {
     [Fact]
