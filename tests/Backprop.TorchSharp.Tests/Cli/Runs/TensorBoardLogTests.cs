@@ -1,12 +1,13 @@
 using Backprop.Cli.Runs;
 using Backprop.Training;
-using Google.Protobuf;
+using StbImageSharp;
+using Tensorboard;
 
 namespace Backprop.Tests.Cli.Runs;
 
 /// <summary>
-/// The event files a run leaves in <c>tensorboard/</c>, read back here with our own reader of TFRecord framing and of the
-/// few Event fields TensorBoard shows, so that a file TorchSharp wrote wrongly fails here as it would in TensorBoard.
+/// The event files a run leaves in <c>tensorboard/</c>, read back as TensorBoard reads them: the TFRecord framing with its
+/// CRCs checked by a CRC-32C of our own, each record parsed by TorchSharp's generated <c>Tensorboard.Event</c>.
 /// </summary>
 [Collection(MnistGroup.Name)]
 public sealed class TensorBoardLogTests(TrainedRun run)
@@ -63,6 +64,8 @@ public sealed class TensorBoardLogTests(TrainedRun run)
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], image.Image![..4]);
             Assert.InRange(image.Width, 100, 10_000);
             Assert.InRange(image.Height, 100, 10_000);
+            var decoded = ImageResult.FromMemory(image.Image, ColorComponents.RedGreenBlue); // a whole PNG, of the size the event states
+            Assert.Equal((image.Width, image.Height), (decoded.Width, decoded.Height));
         }
 
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -84,7 +87,11 @@ public sealed class TensorBoardLogTests(TrainedRun run)
         Assert.Equal("a file where the folder should be", File.ReadAllText(dir.File("tensorboard")));
     }
 
-    /// <summary>Reads a TFRecord file: per record uint64 length, masked CRC-32C of the length, the data, masked CRC-32C of the data.</summary>
+    /// <summary>
+    /// Reads a TFRecord file: per record uint64 length, masked CRC-32C of the length, the data, masked CRC-32C of the data.
+    /// The CRCs are checked here with a CRC-32C of the test's own, as TensorBoard's reader checks them; the records are
+    /// parsed with TorchSharp's generated <c>Tensorboard.Event</c>, the protobuf type TensorBoard reads.
+    /// </summary>
     private static IEnumerable<Value> ReadEvents(string file)
     {
         var bytes = File.ReadAllBytes(file);
@@ -97,71 +104,12 @@ public sealed class TensorBoardLogTests(TrainedRun run)
             var data = bytes.AsSpan(at + 12, length).ToArray();
             Assert.Equal(MaskedCrc(data), BitConverter.ToUInt32(bytes, at + 12 + length));
             at += 12 + length + 4;
-            if (records++ == 0) Assert.Equal("brain.Event:2", FileVersion(data));
-            else foreach (var v in Event(data)) yield return v;
+            var e = Event.Parser.ParseFrom(data);
+            if (records++ == 0) Assert.Equal("brain.Event:2", e.FileVersion);
+            else foreach (var v in e.Summary.Value) yield return new Value(v.Tag, e.Step, e.WallTime,
+                v.ValueCase == Summary.Types.Value.ValueOneofCase.SimpleValue ? v.SimpleValue : float.NaN, v.Image?.EncodedImageString.ToByteArray(), v.Image?.Height ?? 0, v.Image?.Width ?? 0);
         }
         Assert.True(records > 1, $"{file} holds no events");
-    }
-
-    // Event: 1 wall_time (double), 2 step (int64), 3 file_version (string), 5 summary (Summary: 1 repeated Value).
-    private static string? FileVersion(byte[] data)
-    {
-        var input = new CodedInputStream(data);
-        for (uint tag; (tag = input.ReadTag()) != 0;)
-            if (WireFormat.GetTagFieldNumber(tag) == 3) return input.ReadString();
-            else input.SkipLastField();
-        return null;
-    }
-
-    private static List<Value> Event(byte[] data)
-    {
-        var input = new CodedInputStream(data);
-        double wall = 0;
-        long step = 0;
-        var summaries = new List<byte[]>();
-        for (uint tag; (tag = input.ReadTag()) != 0;)
-            switch (WireFormat.GetTagFieldNumber(tag))
-            {
-                case 1: wall = input.ReadDouble(); break;
-                case 2: step = input.ReadInt64(); break;
-                case 5: summaries.Add(input.ReadBytes().ToByteArray()); break;
-                default: input.SkipLastField(); break;
-            }
-        var values = new List<Value>();
-        foreach (var summary in summaries)
-        {
-            var s = new CodedInputStream(summary);
-            for (uint tag; (tag = s.ReadTag()) != 0;)
-                if (WireFormat.GetTagFieldNumber(tag) == 1) values.Add(SummaryValue(s.ReadBytes().ToByteArray(), step, wall));
-                else s.SkipLastField();
-        }
-        return values;
-    }
-
-    // Summary.Value: 1 tag, 2 simple_value (float), 4 image (Image: 1 height, 2 width, 4 encoded_image_string).
-    private static Value SummaryValue(byte[] data, long step, double wall)
-    {
-        var input = new CodedInputStream(data);
-        var v = new Value("", step, wall, float.NaN, null, 0, 0);
-        for (uint tag; (tag = input.ReadTag()) != 0;)
-            switch (WireFormat.GetTagFieldNumber(tag))
-            {
-                case 1: v = v with { Tag = input.ReadString() }; break;
-                case 2: v = v with { Scalar = input.ReadFloat() }; break;
-                case 4:
-                    var image = new CodedInputStream(input.ReadBytes().ToByteArray());
-                    for (uint t; (t = image.ReadTag()) != 0;)
-                        switch (WireFormat.GetTagFieldNumber(t))
-                        {
-                            case 1: v = v with { Height = image.ReadInt32() }; break;
-                            case 2: v = v with { Width = image.ReadInt32() }; break;
-                            case 4: v = v with { Image = image.ReadBytes().ToByteArray() }; break;
-                            default: image.SkipLastField(); break;
-                        }
-                    break;
-                default: input.SkipLastField(); break;
-            }
-        return v;
     }
 
     private static uint MaskedCrc(ReadOnlySpan<byte> data)
