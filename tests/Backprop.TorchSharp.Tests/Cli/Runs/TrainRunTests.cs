@@ -3,6 +3,7 @@ using Backprop.Cli.Runs;
 using Backprop.Data;
 using Backprop.Native;
 using Backprop.Training;
+using StbImageSharp;
 
 namespace Backprop.Tests.Cli.Runs;
 
@@ -65,6 +66,10 @@ public sealed class TrainRunTests(TrainedRun run)
         Assert.Equal(File.ReadAllText(outcome.Folder.Metrics), File.ReadAllText(dir.File("extra.jsonl")));
         foreach (var png in new[] { outcome.Folder.Curves, outcome.Folder.TopLosses })
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png)[..4]);
+        var curves = ImageResult.FromMemory(File.ReadAllBytes(outcome.Folder.Curves), ColorComponents.RedGreenBlue); // whole, at its size (its panels: TrainingCurvesTests)
+        Assert.Equal((800, 700), (curves.Width, curves.Height));
+        var top = ImageResult.FromMemory(File.ReadAllBytes(outcome.Folder.TopLosses), ColorComponents.RedGreenBlue);
+        Assert.Equal(8 * 120, top.Width); // 8 digits a row, 120 pixels each (TopLossesTests)
         // The curves' batches: 1,000 an epoch, averaging to the epoch's train loss.
         Assert.Equal([1, 2], outcome.BatchLosses!.Keys.Order());
         foreach (var r in outcome.History)
