@@ -30,7 +30,7 @@ internal sealed record Checkpoint(
 internal static class CheckpointModel
 {
     /// <summary>
-    /// The lesson's <see cref="Models.GetSequential"/> (784-nh-10) with the checkpoint's weights, on
+    /// The lesson's <see cref="Models.GetSequential(IReadOnlyList{int}, int, int)"/> with the checkpoint's weights, on
     /// <paramref name="device"/>, in evaluation mode. The caller disposes it.
     /// </summary>
     /// <param name="checkpoint">The checkpoint.</param>
