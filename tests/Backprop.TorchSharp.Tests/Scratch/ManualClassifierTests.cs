@@ -155,7 +155,7 @@ public sealed class ManualClassifierTests(MnistFixture mnist)
 
         using var check = NewDisposeScope();
         Assert.Equal(2 * mc.Layers, Reference().Length);
-        foreach (var (r, ours) in Reference().Zip(mc.Parameters)) TensorAssert.Close(r, ours, 1e-4);
+        foreach (var (r, ours) in Reference().Zip(mc.Parameters)) TensorAssert.Close(r, ours, 1e-5); // measured: 1.5e-7 (784-50-10), 3.4e-7 (784-100-50-10)
         Assert.True(TensorAssert.MaxAbsDiff(w1Start, mc.W1) > 0.01, "the weights should have moved in 100 steps");
     }
 
