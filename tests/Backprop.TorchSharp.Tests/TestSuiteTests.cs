@@ -15,7 +15,9 @@ public sealed class TestSuiteTests
 
     private static readonly Assembly Tests = typeof(TestSuiteTests).Assembly;
 
-    private static readonly Lazy<Dictionary<MethodBase, bool>> StartsProcess = new(() => TestMethods().ToDictionary(m => m, m => Reaches(m, typeof(ChildProcess))));
+    /// <summary>Every test, as xunit runs it (a test class and one of its test methods, its own or inherited), and whether it starts a process.</summary>
+    private static readonly Lazy<Dictionary<(Type Class, MethodInfo Test), bool>> StartsProcess = new(() =>
+        TestMethods().ToDictionary(t => t, t => Reaches(t.Test, t.Class, typeof(ChildProcess))));
 
     [Fact]
     public void Every_test_that_starts_a_process_carries_the_process_trait_and_no_other_test_does()
@@ -30,13 +32,15 @@ public sealed class TestSuiteTests
     [Fact]
     public void The_scan_sees_processes_started_directly_through_helpers_fixtures_and_async_code()
     {
-        bool Starts(Type type, string method) => StartsProcess.Value[type.GetMethod(method, Declared)!];
+        bool Starts(Type type, string method) => StartsProcess.Value[(type, type.GetMethod(method)!)];
 
         Assert.True(Starts(typeof(Cli.RunnerProcessTests), nameof(Cli.RunnerProcessTests.A_misspelt_command_says_what_was_meant_points_to_help_and_exits_2))); // a private helper
         Assert.True(Starts(typeof(Reference.PyTorchReferenceTests), nameof(Reference.PyTorchReferenceTests.The_initial_weights_are_PyTorch_s_bit_for_bit))); // a fixture's Lazy
         Assert.True(Starts(typeof(Notebooks.NotebookTests), nameof(Notebooks.NotebookTests.Runs_to_its_end_with_exit_code_0))); // a lambda in a cache
         Assert.False(Starts(typeof(Notebooks.NotebookTests), nameof(Notebooks.NotebookTests.The_stored_outputs_are_read_and_compared_cell_by_cell)));
         Assert.False(Starts(typeof(Cli.BackpropAppTests), nameof(Cli.BackpropAppTests.Train_writes_metrics_as_json_lines_and_evaluate_accepts_its_checkpoint)));
+        Assert.True(Starts(typeof(Reference.DeepInteropTests), nameof(Reference.DeepInteropTests.PyTorch_scores_the_exported_pt_at_our_own_test_accuracy))); // inherited
+        Assert.False(Starts(typeof(Cli.Runs.DeepExportTests), nameof(Cli.Runs.DeepExportTests.The_pt_and_safetensors_files_hold_the_checkpoint_s_weights_bit_for_bit)));
         Assert.InRange(StartsProcess.Value.Count(t => t.Value), 30, StartsProcess.Value.Count - 300);
     }
 
@@ -58,13 +62,20 @@ public sealed class TestSuiteTests
     private static bool IsStart(MemberInfo m, Type[] starters) =>
         starters.Contains(m.DeclaringType) && (m is ConstructorInfo || m.Name == nameof(System.Diagnostics.Process.Start));
 
-    private static IEnumerable<MethodBase> TestMethods() =>
-        Tests.GetTypes().Where(t => !t.IsAbstract || t.IsSealed).SelectMany(t => t.GetMethods(Declared))
-            .Where(m => m.GetCustomAttributes<FactAttribute>(inherit: true).Any());
+    private static IEnumerable<(Type Class, MethodInfo Test)> TestMethods() =>
+        Tests.GetTypes().Where(t => t.IsClass && !t.IsAbstract)
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static).Select(m => (t, m)))
+            .Where(t => t.m.GetCustomAttributes<FactAttribute>(inherit: true).Any());
 
-    private static bool HasProcessTrait(MethodBase test) =>
-        new MemberInfo[] { test, test.DeclaringType! }.Any(m => m.GetCustomAttributesData().Any(a =>
-            a.AttributeType == typeof(TraitAttribute) && a.ConstructorArguments is [{ Value: "Category" }, { Value: "Process" }]));
+    /// <summary>The trait on the test method, on its class or on a class it derives from (xunit reads class traits inherited).</summary>
+    private static bool HasProcessTrait((Type Class, MethodInfo Test) t)
+    {
+        static bool Marked(MemberInfo m) => m.GetCustomAttributesData().Any(a =>
+            a.AttributeType == typeof(TraitAttribute) && a.ConstructorArguments is [{ Value: "Category" }, { Value: "Process" }]);
+        for (var c = t.Class; c is not null; c = c.BaseType)
+            if (Marked(c)) return true;
+        return Marked(t.Test);
+    }
 
     /// <summary>
     /// Whether <paramref name="test"/> can reach a member of <paramref name="target"/>: through the methods it calls, the
@@ -72,10 +83,10 @@ public sealed class TestSuiteTests
     /// class of the tests it uses, that class's constructors (a fixture's Lazy is set up there) and overrides (called
     /// through a base class or an interface).
     /// </summary>
-    private static bool Reaches(MethodBase test, Type target)
+    private static bool Reaches(MethodBase test, Type testClass, Type target)
     {
         var seen = new HashSet<MethodBase>();
-        var todo = new Stack<MethodBase>([test, .. Fixtures(test.DeclaringType!).SelectMany(t => t.GetConstructors(Declared))]);
+        var todo = new Stack<MethodBase>([test, .. Fixtures(testClass).SelectMany(t => t.GetConstructors(Declared))]);
         var types = new HashSet<Type>();
         while (todo.TryPop(out var m))
         {
@@ -94,13 +105,15 @@ public sealed class TestSuiteTests
         return false;
     }
 
-    /// <summary>The test class itself, its <c>IClassFixture&lt;T&gt;</c>s and its collection's <c>ICollectionFixture&lt;T&gt;</c>s.</summary>
+    /// <summary>The test class and its bases, its <c>IClassFixture&lt;T&gt;</c>s and its collection's <c>ICollectionFixture&lt;T&gt;</c>s.</summary>
     private static IEnumerable<Type> Fixtures(Type testClass)
     {
         var collection = testClass.GetCustomAttributesData().FirstOrDefault(a => a.AttributeType == typeof(CollectionAttribute))?.ConstructorArguments[0].Value as string;
         var definitions = Tests.GetTypes().Where(t => collection is not null && t.GetCustomAttributesData()
             .Any(a => a.AttributeType == typeof(CollectionDefinitionAttribute) && Equals(a.ConstructorArguments[0].Value, collection)));
-        return new[] { testClass }.Concat(new[] { testClass }.Concat(definitions).SelectMany(t => t.GetInterfaces())
+        var classes = new List<Type>();
+        for (var c = testClass; c is not null && c.Assembly == Tests; c = c.BaseType) classes.Add(c);
+        return classes.Concat(classes.Concat(definitions).SelectMany(t => t.GetInterfaces())
             .Where(i => i.IsGenericType && (i.GetGenericTypeDefinition() == typeof(IClassFixture<>) || i.GetGenericTypeDefinition() == typeof(ICollectionFixture<>)))
             .Select(i => i.GetGenericArguments()[0]));
     }
@@ -136,4 +149,6 @@ public sealed class TestSuiteTests
     }
 
     private static string Name(MethodBase m) => $"{m.DeclaringType?.FullName}.{m.Name}";
+
+    private static string Name((Type Class, MethodInfo Test) t) => $"{t.Class.FullName}.{t.Test.Name}";
 }

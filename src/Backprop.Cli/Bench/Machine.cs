@@ -18,18 +18,34 @@ internal static class CpuThreads
     public const double ParallelFromFlopsPerStep = 40e6;
 
     /// <summary>Multiply-adds × 2 of one training step of 784-nh-10: forward (two matmuls), backward (dW1, dW2 and the hidden layer's gradient).</summary>
-    public static double FlopsPerStep(int batchSize, int hidden) => 2.0 * batchSize * ((2.0 * 784 * hidden) + (3.0 * hidden * 10));
+    public static double FlopsPerStep(int batchSize, int hidden) => FlopsPerStep(batchSize, [hidden]);
+
+    /// <summary>
+    /// The same for 784-h1-...-hL-10: each layer's forward matmul and its dW, and every layer's input gradient but the
+    /// first's (nothing needs dL/dx).
+    /// </summary>
+    public static double FlopsPerStep(int batchSize, IReadOnlyList<int> hidden)
+    {
+        double[] sizes = [784, .. hidden.Select(h => (double)h), 10];
+        return 2.0 * batchSize * sizes.Zip(sizes.Skip(1)).Select((p, l) => (l == 0 ? 2.0 : 3.0) * p.First * p.Second).Sum();
+    }
 
     /// <summary>The default thread count for training 784-<paramref name="hidden"/>-10 at <paramref name="batchSize"/> on <paramref name="processors"/> processors.</summary>
-    public static int ForStep(int batchSize, int hidden, int processors) =>
+    public static int ForStep(int batchSize, int hidden, int processors) => ForStep(batchSize, [hidden], processors);
+
+    /// <summary>The default thread count for training 784-h1-...-hL-10 (<paramref name="hidden"/>) at <paramref name="batchSize"/> on <paramref name="processors"/> processors.</summary>
+    public static int ForStep(int batchSize, IReadOnlyList<int> hidden, int processors) =>
         processors > 1 && FlopsPerStep(batchSize, hidden) >= ParallelFromFlopsPerStep ? processors : 1;
 
     /// <summary>
     /// Sets torch's intra-op threads to <paramref name="requested"/>, or when none was asked for to
-    /// <see cref="ForStep"/> for the model being trained; only on the CPU.
+    /// <see cref="ForStep(int, IReadOnlyList{int}, int)"/> for the model being trained; only on the CPU.
     /// </summary>
     /// <returns>The threads torch now uses.</returns>
-    public static int Apply(int? requested, Device device, int batchSize = 50, int hidden = 50)
+    public static int Apply(int? requested, Device device, int batchSize = 50, int hidden = 50) => Apply(requested, device, batchSize, [hidden]);
+
+    /// <inheritdoc cref="Apply(int?, Device, int, int)"/>
+    public static int Apply(int? requested, Device device, int batchSize, IReadOnlyList<int> hidden)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (requested is { } r) ArgumentOutOfRangeException.ThrowIfLessThan(r, 1, nameof(requested));

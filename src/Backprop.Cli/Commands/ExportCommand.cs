@@ -62,9 +62,9 @@ internal static class ExportCommand
         return ExitCodes.Ok;
     }
 
-    private static string Describe(ExportFormat format, long nh) => format switch
+    private static string Describe(ExportFormat format, HiddenLayers hidden) => format switch
     {
-        ExportFormat.Onnx => $"ONNX (opset {OnnxModel.Opset}): {OnnxModel.Input} (N, 784) float32 -> Gemm -> Relu -> Gemm -> {OnnxModel.Output} (N, 10)",
-        _ => $"the state_dict of nn.Sequential(nn.Linear(784, {nh}), nn.ReLU(), nn.Linear({nh}, 10)) ({format.ToString().ToLowerInvariant()}; keys {string.Join(", ", StateDictFile.Keys)})",
+        ExportFormat.Onnx => $"ONNX (opset {OnnxModel.Opset}): {OnnxModel.Input} (N, 784) float32 -> {string.Join(" -> ", Enumerable.Repeat("Gemm -> Relu", hidden.Count))} -> Gemm -> {OnnxModel.Output} (N, 10)",
+        _ => $"the state_dict of {hidden.Module} ({format.ToString().ToLowerInvariant()}; keys {string.Join(", ", hidden.StateDict().Select(k => k.Name))})",
     };
 }

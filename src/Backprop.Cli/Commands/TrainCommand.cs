@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Backprop.Cli.Charts;
 using Backprop.Cli.Display;
 using Backprop.Cli.Runs;
@@ -17,7 +18,12 @@ internal static class TrainCommand
         var epochs = Options.Between("--epochs", 1, TrainSettings.MaxEpochs, "Epochs to train in total (a resumed run continues up to this number) [default: 5]", "-e");
         var bs = Options.Between("--batch-size", 1, TrainSettings.MaxBatchSize, "Training batch size; validation uses twice as many [default: 50]", "--bs");
         var lr = Options.Positive("--lr", TrainSettings.MaxLearningRate, "SGD learning rate [default: 0.5]");
-        var hidden = Options.Between("--hidden", 1, TrainSettings.MaxHidden, "Hidden units, the lesson's nh [default: 50]", "--nh");
+        var hidden = new Option<HiddenLayers?>("--hidden", "--nh")
+        {
+            Description = "The hidden layers' widths: one, the lesson's nh, or several separated by commas (100,50 trains 784-100-50-10) [default: 50]",
+            HelpName = "N[,N...]",
+            CustomParser = r => HiddenLayers.Parse(r.Tokens.Count == 1 ? r.Tokens[0].Value : "", out var problem) ?? Refuse(r, $"--hidden {problem}"),
+        };
         var loss = new Option<string?>("--loss") { Description = "cross_entropy (F.cross_entropy) or mse (against one-hot targets) [default: cross_entropy]", HelpName = "cross_entropy|mse" };
         loss.AcceptOnlyFromAmong([.. Losses.Keys]);
         var gradients = new Option<string?>("--gradients") { Description = "autograd, or manual (lesson 03's hand-written backward and SGD) [default: autograd]", HelpName = "autograd|manual" };
@@ -32,7 +38,7 @@ internal static class TrainCommand
         var kernels = CpuKernelsOption.Create();
         var metrics = Options.PathOption("--metrics", "Also write the per-epoch metrics (JSON Lines) to this file (an existing one is replaced only if it holds JSON)", "FILE");
 
-        var command = new Command("train", "Train 784-nh-10 on MNIST (defaults: the lesson's final stage, 784-50-10, cross-entropy, SGD lr 0.5, bs 50, 5 epochs, seed 1, shuffled)")
+        var command = new Command("train", "Train 784-nh-10 (or 784-h1-h2-...-10) on MNIST (defaults: the lesson's final stage, 784-50-10, cross-entropy, SGD lr 0.5, bs 50, 5 epochs, seed 1, shuffled)")
         {
             epochs, bs, lr, hidden, loss, gradients, seed, device, data, output, resume, overwrite, metrics, threads, kernels,
         };
@@ -59,6 +65,12 @@ internal static class TrainCommand
             return Task.FromResult(Run(io, request, cancel));
         });
         return command;
+    }
+
+    private static HiddenLayers? Refuse(ArgumentResult r, string error)
+    {
+        r.AddError(error);
+        return null;
     }
 
     // Ten classes: guessing one digit scores about 0.10.

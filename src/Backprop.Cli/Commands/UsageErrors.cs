@@ -25,6 +25,13 @@ internal static class UsageErrors
         {
             // "--epoch 3": the 3 is the unknown option's value, not a second mistake.
             if (valueNext && !IsOption(word)) { valueNext = false; continue; }
+            if (SpacedWidths(parsed, word) is { } widths)
+            {
+                var spaced = $"error: unexpected argument '{word}'; --hidden takes the widths of several hidden layers separated by commas: --hidden {widths}";
+                if (lines.Count > 0 && lines[^1].Contains("; --hidden takes the widths", StringComparison.Ordinal)) lines[^1] = spaced; // one line for "--hidden 100 50 20"
+                else lines.Add(spaced);
+                continue;
+            }
             var (line, kind) = Unknown(word, command, path);
             lines.Add("error: " + line);
             if (kind == Word.Command) break; // what follows an unknown command belongs to it
@@ -85,6 +92,23 @@ internal static class UsageErrors
     }
 
     private enum Word { Option, Command, Argument }
+
+    // "--hidden 100 50": the widths that were meant, "100,50", when word is a number that follows --hidden's own value.
+    private static string? SpacedWidths(ParseResult parsed, string word)
+    {
+        if (!word.All(char.IsAsciiDigit)) return null;
+        var tokens = parsed.Tokens.Select(t => t.Value).ToList();
+        for (var i = tokens.IndexOf(word); i >= 0; i = tokens.IndexOf(word, i + 1))
+        {
+            var widths = new List<string> { word };
+            for (var j = i - 1; j >= 0 && tokens[j].All(c => char.IsAsciiDigit(c) || c == ','); j--)
+            {
+                widths.Insert(0, tokens[j]);
+                if (j > 0 && tokens[j - 1] is "--hidden" or "--nh") return string.Join(",", widths);
+            }
+        }
+        return null;
+    }
 
     private static (string Line, Word Kind) Unknown(string word, Command command, List<string> path)
     {

@@ -11,7 +11,7 @@ internal static class Summary
     {
         var t = s.Settings;
         var loss = t.Loss == LossKind.Mse ? "MSE" : "cross-entropy";
-        yield return $"784-{t.Hidden}-10, {loss}, {TrainOverrides.Name(t.Gradients)} gradients, SGD lr {TrainOverrides.Name(t.LearningRate)}, bs {t.BatchSize}, seed {t.Seed}, on {s.Device}";
+        yield return $"{t.Hidden.Architecture}, {loss}, {TrainOverrides.Name(t.Gradients)} gradients, SGD lr {TrainOverrides.Name(t.LearningRate)}, bs {t.BatchSize}, seed {t.Seed}, on {s.Device}";
         yield return $"data: {Shown.Path(s.DataSource)}";
         if (s.Kernels.Length > 0) yield return $"CPU kernels: {s.Kernels}";
         yield return $"run folder: {Shown.Path(s.Folder.Path)}" + (s.FirstEpoch > 1 ? $" (resuming after epoch {s.FirstEpoch - 1})" : "");

@@ -8,12 +8,12 @@ namespace Backprop.Cli.Runs;
 
 /// <summary>
 /// Everything a run needs to continue as if it had never stopped: its settings, the epochs done and their results, the
-/// model's weights (in <c>nn.Sequential(nn.Linear, nn.ReLU, nn.Linear)</c>'s <c>state_dict</c> layout, whichever path
+/// model's weights (in <c>nn.Sequential(nn.Linear, nn.ReLU, ..., nn.Linear)</c>'s <c>state_dict</c> layout, whichever path
 /// trained them), the optimizer's state and torch's random state. Read and written by <see cref="CheckpointFile"/>.
 /// </summary>
 /// <param name="Settings">The run's settings.</param>
 /// <param name="History">One result per epoch done; its count is the number of epochs done.</param>
-/// <param name="Weights">The model's parameters by <c>state_dict</c> name: <c>0.weight</c> (nh, 784), <c>0.bias</c> (nh), <c>2.weight</c> (10, nh), <c>2.bias</c> (10).</param>
+/// <param name="Weights">The model's parameters by <c>state_dict</c> name: <c>0.weight</c> (h1, 784), <c>0.bias</c> (h1), <c>2.weight</c> (10, h1), <c>2.bias</c> (10) for one hidden layer, then <c>4.weight</c>... for each more (<see cref="HiddenLayers.StateDict"/>).</param>
 /// <param name="Optimizer">The optimizer's state.</param>
 /// <param name="RngState">torch's CPU generator state (<c>torch.get_rng_state()</c>) after the last epoch: the next epoch's shuffle comes from it.</param>
 internal sealed record Checkpoint(
@@ -44,8 +44,8 @@ internal sealed record EpochKernels(string? Aten, bool Pinned, string? Mkl)
 internal static class CheckpointModel
 {
     /// <summary>
-    /// The lesson's <see cref="Models.GetSequential"/> (784-nh-10) with the checkpoint's weights, on
-    /// <paramref name="device"/>, in evaluation mode. The caller disposes it.
+    /// The model of the checkpoint's settings (<see cref="Models.GetSequential(IReadOnlyList{int}, int, int)"/>, 784-h1-...-10)
+    /// with its weights, on <paramref name="device"/>, in evaluation mode. The caller disposes it.
     /// </summary>
     /// <param name="checkpoint">The checkpoint.</param>
     /// <param name="file">Its path, for errors.</param>
@@ -57,11 +57,12 @@ internal static class CheckpointModel
         return Load(checkpoint.Weights, checkpoint.Settings.Hidden, file, device);
     }
 
-    /// <summary>The lesson's model (784-<paramref name="nh"/>-10) with <paramref name="weights"/> (a checkpoint's or a state_dict's), in evaluation mode.</summary>
+    /// <summary>The model of <paramref name="hidden"/> (784-h1-...-10) with <paramref name="weights"/> (a checkpoint's or a state_dict's), in evaluation mode.</summary>
     /// <exception cref="CheckpointException">The weights do not fit the model.</exception>
-    public static Sequential Load(IReadOnlyList<CheckpointTensor> weights, long nh, string file, Device device)
+    public static Sequential Load(IReadOnlyList<CheckpointTensor> weights, HiddenLayers hidden, string file, Device device)
     {
-        var model = Models.GetSequential(checked((int)nh));
+        ArgumentNullException.ThrowIfNull(hidden);
+        var model = Models.GetSequential(hidden.Widths);
         try
         {
             ModelState.Restore(model, weights, file);
@@ -115,13 +116,13 @@ internal static class ModelState
             p.copy_(tensor(w.Values).reshape(w.Shape));
     }
 
-    /// <summary>The two <c>nn.Linear</c> layers of the lesson's <c>nn.Sequential(Linear, ReLU, Linear)</c>.</summary>
-    /// <exception cref="ArgumentException">The model is not such a sequence.</exception>
-    public static (Linear L1, Linear L2) Layers(Sequential model)
+    /// <summary>The <c>nn.Linear</c> layers of <c>nn.Sequential(Linear, ReLU, ..., Linear)</c>, first to last: two for the lesson's.</summary>
+    /// <exception cref="ArgumentException">The model has fewer than two.</exception>
+    public static Linear[] Layers(Sequential model)
     {
         ArgumentNullException.ThrowIfNull(model);
         var layers = model.children().OfType<Linear>().ToArray();
-        return layers.Length == 2 ? (layers[0], layers[1]) : throw new ArgumentException($"expected two nn.Linear layers, found {layers.Length}", nameof(model));
+        return layers.Length >= 2 ? layers : throw new ArgumentException($"expected two or more nn.Linear layers, found {layers.Length}", nameof(model));
     }
 }
 

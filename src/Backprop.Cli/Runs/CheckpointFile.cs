@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Backprop.Data;
 using Backprop.Training;
@@ -16,9 +17,10 @@ namespace Backprop.Cli.Runs;
 /// </summary>
 internal static class CheckpointFile
 {
-    /// <summary>The format this code writes, and the newest it reads. Format 2 numbers the history's epochs from 1; format 1
-    /// (from 0) still reads, its epochs renumbered.</summary>
-    public const int Version = 2;
+    /// <summary>The format this code writes, and the newest it reads. Format 3 writes the hidden layers as a list
+    /// (<c>"hidden": [100, 50]</c>); formats 2 and 1 (one hidden layer, <c>"hidden": 50</c>) still read, and format 1's epochs
+    /// (from 0) are renumbered from 1.</summary>
+    public const int Version = 3;
 
     private static readonly byte[] Magic = "backprop-checkpoint\n"u8.ToArray();
     private const int HashBytes = 32;
@@ -30,7 +32,7 @@ internal static class CheckpointFile
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
     };
 
-    /// <summary>The largest checkpoint read: one of <see cref="TrainSettings.MaxHidden"/> hidden units holds about 318 MB.</summary>
+    /// <summary>The largest checkpoint read: the most weights a model may have (<see cref="HiddenLayers.MaxParameters"/>) take 400 MB, one hidden layer of <see cref="TrainSettings.MaxHidden"/> units 318 MB.</summary>
     public const long MaxBytes = 512L << 20;
 
     /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically (temporary file, then rename).</summary>
@@ -116,7 +118,7 @@ internal static class CheckpointFile
         var body = bytes.AsSpan(0, bytes.Length - HashBytes);
         if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(body.Length))) throw new CheckpointException(path, corrupt);
         var version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(Magic.Length));
-        if (version is not (1 or Version))
+        if (version is not (1 or 2 or Version))
             throw new CheckpointException(path, version > Version
                 ? $"was written in checkpoint format {version}, newer than this backprop reads ({Version}); update backprop"
                 : $"uses checkpoint format {version}, which this backprop does not read; train again");
@@ -126,7 +128,8 @@ internal static class CheckpointFile
             var pos = Magic.Length + 4;
             var headerLength = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(pos)));
             pos += 4;
-            var header = JsonSerializer.Deserialize<Header>(bytes.AsSpan(pos, headerLength), Json) ?? throw new JsonException("empty header");
+            var json = bytes.AsSpan(pos, headerLength);
+            var header = (version < 3 ? OneHiddenLayer(json) : JsonSerializer.Deserialize<Header>(json, Json)) ?? throw new JsonException("empty header");
             if (header.Settings is null || header.History is null || header.Optimizer is null || header.Tensors is null)
                 throw new JsonException("a field of the header is missing");
             pos += headerLength;
@@ -143,7 +146,7 @@ internal static class CheckpointFile
             var settings = header.Settings.Validate();
             var history = version == 1 ? [.. header.History.Select(r => r with { Epoch = r.Epoch + 1 })] : header.History;
             var kernels = header.Kernels ?? []; // absent before the kernels were recorded
-            CheckMeaning(history, header.Optimizer, weights, kernels);
+            CheckMeaning(settings, history, header.Optimizer, weights, kernels);
             return new Checkpoint(settings, history, weights, header.Optimizer, rng) { Kernels = kernels };
         }
         catch (Exception e) when (e is JsonException or ArgumentException or OverflowException or NotSupportedException)
@@ -155,8 +158,17 @@ internal static class CheckpointFile
     private static CheckpointException NotACheckpoint(string path) =>
         new(path, "is not a backprop checkpoint (it does not start with the checkpoint signature); pass the checkpoint.ckpt that backprop train wrote");
 
+    // Formats 1 and 2 knew one hidden layer and wrote its width as a number: "hidden": 50 is format 3's [50].
+    private static Header? OneHiddenLayer(ReadOnlySpan<byte> json)
+    {
+        var header = JsonNode.Parse(json) as JsonObject ?? throw new JsonException("the header is not a JSON object");
+        if (header["settings"] is JsonObject settings && settings["hidden"] is JsonValue nh && nh.GetValueKind() == JsonValueKind.Number)
+            settings["hidden"] = new JsonArray(nh.DeepClone());
+        return header.Deserialize<Header>(Json);
+    }
+
     /// <summary>A checksum proves the bytes are as written, not that whoever wrote them wrote sense: every field's meaning is checked too.</summary>
-    private static void CheckMeaning(List<EpochResult> history, OptimizerState optimizer, List<CheckpointTensor> weights, List<EpochKernels?> kernels)
+    private static void CheckMeaning(TrainSettings settings, List<EpochResult> history, OptimizerState optimizer, List<CheckpointTensor> weights, List<EpochKernels?> kernels)
     {
         if (kernels.Count != 0 && kernels.Count != history.Count) throw new JsonException($"kernels holds {kernels.Count} entries for {history.Count} epochs");
         foreach (var k in kernels)
@@ -175,6 +187,10 @@ internal static class CheckpointFile
             throw new JsonException($"optimizer {optimizer.Kind} with momentum {optimizer.Momentum}; backprop trains with plain SGD (kind sgd, momentum 0)");
         if (!double.IsFinite(optimizer.LearningRate) || optimizer.LearningRate <= 0 || optimizer.LearningRate > TrainSettings.MaxLearningRate)
             throw new JsonException($"optimizer learning_rate {optimizer.LearningRate} is not above 0 and at most {TrainSettings.MaxLearningRate}");
+        var expected = settings.Hidden.StateDict().Select(k => $"{k.Name} ({string.Join(", ", k.Shape)})");
+        var saved = weights.Select(w => $"{w.Name} ({string.Join(", ", w.Shape)})");
+        if (!expected.SequenceEqual(saved))
+            throw new JsonException($"its tensors are {string.Join(", ", saved)}, but its settings' {settings.Hidden.Architecture} needs {string.Join(", ", expected)}");
         foreach (var w in weights)
             if (w.Values.Any(v => !float.IsFinite(v))) throw new JsonException($"tensor {w.Name} holds a NaN or infinite weight");
     }

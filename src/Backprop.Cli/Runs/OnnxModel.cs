@@ -4,9 +4,10 @@ using Onnx;
 namespace Backprop.Cli.Runs;
 
 /// <summary>
-/// The lesson's model as an ONNX graph, built from ONNX's own protobuf types (OnnxSharp's <c>Onnx</c> namespace):
-/// <c>input</c> (N, 784) float32 → Gemm(0.weight, 0.bias) → Relu → Gemm(2.weight, 2.bias) → <c>logits</c> (N, 10).
-/// Gemm with <c>transB = 1</c> is <c>nn.Linear</c>: <c>x · Wᵀ + b</c>, with W stored (out, in) as PyTorch stores it.
+/// The model as an ONNX graph, built from ONNX's own protobuf types (OnnxSharp's <c>Onnx</c> namespace): <c>input</c> (N, 784)
+/// float32 → Gemm(0.weight, 0.bias) → Relu → Gemm(2.weight, 2.bias) → ... → <c>logits</c> (N, 10), a Gemm per <c>nn.Linear</c> and a
+/// Relu between, each node named by its index in the <c>nn.Sequential</c>. Gemm with <c>transB = 1</c> is <c>nn.Linear</c>:
+/// <c>x · Wᵀ + b</c>, with W stored (out, in) as PyTorch stores it.
 /// </summary>
 internal static class OnnxModel
 {
@@ -25,33 +26,35 @@ internal static class OnnxModel
     /// <summary>The graph's output name: (N, 10) float32 logits (before softmax).</summary>
     public const string Output = "logits";
 
-    /// <summary>The ONNX model of the lesson's <c>nn.Sequential</c> with <paramref name="weights"/> (<see cref="StateDictFile.Keys"/>).</summary>
+    /// <summary>The ONNX model of the <c>nn.Sequential</c> whose <c>state_dict</c> is <paramref name="weights"/> (<see cref="HiddenLayers.StateDict"/>).</summary>
+    /// <exception cref="ArgumentException">The weights are not such a state_dict.</exception>
     public static ModelProto Build(IReadOnlyList<CheckpointTensor> weights, string producerVersion)
     {
-        ArgumentNullException.ThrowIfNull(weights);
-        var w = weights.ToDictionary(t => t.Name);
-        if (!StateDictFile.Keys.All(w.ContainsKey))
-            throw new ArgumentException($"expected the tensors {string.Join(", ", StateDictFile.Keys)}", nameof(weights));
+        var hidden = StateDictFile.HiddenOf(weights);
         var graph = new GraphProto
         {
             Name = "backprop_mlp",
             Input = { Value(Input, "N", 784) },
             Output = { Value(Output, "N", 10) },
-            Node =
-            {
-                Gemm("0", Input, "0.weight", "0.bias", "hidden"),
-                new NodeProto { Name = "1", OpType = "Relu", Input = { "hidden" }, Output = { "relu" } },
-                Gemm("2", "relu", "2.weight", "2.bias", Output),
-            },
         };
-        graph.Initializer.AddRange(StateDictFile.Keys.Select(k => Initializer(w[k])));
+        var x = Input;
+        for (var l = 0; l <= hidden.Count; l++)
+        {
+            var (gemm, relu) = ($"{2 * l}", $"{(2 * l) + 1}");
+            var y = l == hidden.Count ? Output : $"{gemm}.output";
+            graph.Node.Add(Gemm(gemm, x, $"{gemm}.weight", $"{gemm}.bias", y));
+            if (l == hidden.Count) break;
+            graph.Node.Add(new NodeProto { Name = relu, OpType = "Relu", Input = { y }, Output = { $"{relu}.output" } });
+            x = $"{relu}.output";
+        }
+        graph.Initializer.AddRange(weights.Select(Initializer));
         return new ModelProto
         {
             IrVersion = IrVersion,
             OpsetImport = { new OperatorSetIdProto { Domain = "", Version = Opset } },
             ProducerName = "backprop",
             ProducerVersion = producerVersion,
-            DocString = "fast.ai lesson 04's nn.Sequential(nn.Linear(784, nh), nn.ReLU(), nn.Linear(nh, 10)); input: MNIST images (N, 784), byte / 256",
+            DocString = $"fast.ai lesson 04's model, {hidden.Architecture}: {hidden.Module}; input: MNIST images (N, 784), byte / 256",
             Graph = graph,
         };
     }

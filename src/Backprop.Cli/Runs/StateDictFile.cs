@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 using Backprop.Data;
 using TorchSharp.PyBridge;
@@ -19,15 +20,13 @@ internal enum ExportFormat
 }
 
 /// <summary>
-/// The lesson's <c>nn.Sequential(nn.Linear(784, nh), nn.ReLU(), nn.Linear(nh, 10))</c> <c>state_dict</c> as PyTorch
-/// itself saves it: <c>.pt</c> (read by <c>torch.load</c>) and <c>.safetensors</c>, both through TorchSharp.PyBridge.
-/// The keys are <c>0.weight</c> (nh, 784), <c>0.bias</c> (nh), <c>2.weight</c> (10, nh) and <c>2.bias</c> (10), float32.
+/// The <c>state_dict</c> of <c>nn.Sequential(nn.Linear(784, h1), nn.ReLU(), ..., nn.Linear(hL, 10))</c> (the lesson's
+/// 784-nh-10, or deeper) as PyTorch itself saves it: <c>.pt</c> (read by <c>torch.load</c>) and <c>.safetensors</c>, both
+/// through TorchSharp.PyBridge. The keys are numbered as <c>nn.Sequential</c> numbers its modules, the ReLUs holding none:
+/// <c>0.weight</c> (h1, 784), <c>0.bias</c> (h1), <c>2.weight</c> (h2, h1), ..., the last <c>.weight</c> (10, hL) and <c>.bias</c> (10), float32.
 /// </summary>
 internal static class StateDictFile
 {
-    /// <summary>The <c>state_dict</c> keys of the lesson's model, in its order.</summary>
-    public static readonly string[] Keys = ["0.weight", "0.bias", "2.weight", "2.bias"];
-
     /// <summary>Writes <paramref name="weights"/> to <paramref name="path"/> in <paramref name="format"/> (pt or safetensors), atomically.</summary>
     public static void Save(string path, IReadOnlyList<CheckpointTensor> weights, ExportFormat format)
     {
@@ -46,13 +45,14 @@ internal static class StateDictFile
     }
 
     /// <summary>
-    /// Reads the lesson model's state_dict from a <c>.pt</c> (<c>torch.save(model.state_dict(), f)</c>) or
-    /// <c>.safetensors</c> file, recognised by its content, with a checkpoint's bounds: at most
-    /// <see cref="CheckpointFile.MaxBytes"/>, nh at most <see cref="TrainSettings.MaxHidden"/>, finite weights. Every
-    /// declaration (keys, shapes, types, where the bytes are) is checked against the file before any tensor is read.
+    /// Reads the model's state_dict from a <c>.pt</c> (<c>torch.save(model.state_dict(), f)</c>) or <c>.safetensors</c>
+    /// file, recognised by its content, with a checkpoint's bounds: at most <see cref="CheckpointFile.MaxBytes"/>, the
+    /// <see cref="HiddenLayers"/> bounds (widths, depth, weights in all), finite weights. The depth comes from the keys
+    /// (0, 2, 4, ..., consecutive) and the shapes must chain 784 → h1 → ... → 10. Every declaration (keys, shapes, types,
+    /// where the bytes are) is checked against the file before any tensor is read.
     /// </summary>
-    /// <returns>The four tensors in <see cref="Keys"/> order, as float32.</returns>
-    /// <exception cref="CheckpointException">The file is missing, unreadable, in neither format, or not the lesson's model.</exception>
+    /// <returns>The tensors in <see cref="HiddenLayers.StateDict"/> order, as float32.</returns>
+    /// <exception cref="CheckpointException">The file is missing, unreadable, in neither format, or not such a model.</exception>
     public static IReadOnlyList<CheckpointTensor> Load(string path)
     {
         using var file = ModelFile.Open(path);
@@ -83,8 +83,8 @@ internal static class StateDictFile
     }
 
     /// <summary>
-    /// Whether <paramref name="file"/> already holds the lesson model's state_dict in <paramref name="format"/>: what
-    /// <c>backprop export</c> may replace. Its declarations are read and checked, not just a signature.
+    /// Whether <paramref name="file"/> already holds such a model's state_dict (of any depth) in <paramref name="format"/>:
+    /// what <c>backprop export</c> may replace. Its declarations are read and checked, not just a signature.
     /// </summary>
     public static bool Holds(Stream file, ExportFormat format)
     {
@@ -115,23 +115,77 @@ internal static class StateDictFile
         }
     }
 
-    // The lesson's model, and nothing else: four float tensors of matching shapes, nh within the runner's bounds.
+    /// <summary>The hidden layers of <paramref name="weights"/>, a state_dict in <see cref="HiddenLayers.StateDict"/> order (one that <see cref="Load"/> or a checkpoint gave).</summary>
+    /// <exception cref="ArgumentException">The weights are not such a state_dict.</exception>
+    public static HiddenLayers HiddenOf(IReadOnlyList<CheckpointTensor> weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        var outputs = weights.Where((_, i) => i % 2 == 0).Select(w => w.Shape is [var o, _] && o is > 0 and <= int.MaxValue ? (int)o : 0).ToArray();
+        var hidden = outputs.Length < 2 || HiddenLayers.Problem([.. outputs[..^1].Select(o => (long)o)]) is not null ? null : new HiddenLayers(outputs[..^1]);
+        if (hidden is null || !hidden.StateDict().Select(k => (k.Name, string.Join(",", k.Shape))).SequenceEqual(weights.Select(w => (w.Name, string.Join(",", w.Shape)))))
+            throw new ArgumentException($"the tensors {string.Join(", ", weights.Select(w => $"{w.Name} ({string.Join(", ", w.Shape)})"))} are not the state_dict of {Model}", nameof(weights));
+        return hidden;
+    }
+
+    // An MLP of the runner's, and nothing else: the keys 0, 2, 4, ... of nn.Linear layers whose shapes chain 784 → ... → 10,
+    // within the HiddenLayers bounds, of floating point.
     private static (string Name, DeclaredTensor Tensor)[] Validate(string path, List<(string Name, DeclaredTensor Tensor)> declared)
     {
-        if (declared.Count == 0) throw new CheckpointException(path, $"holds no tensors (an empty state_dict), not the lesson's {Lesson}");
+        if (declared.Count == 0) throw new CheckpointException(path, $"holds no tensors (an empty state_dict), not the state_dict of {Model}");
         var dict = declared.ToDictionary(d => d.Name, d => d.Tensor);
-        var shapes = string.Join(", ", declared.Select(d => $"{d.Name} ({string.Join(", ", d.Tensor.Shape)})"));
-        var notLesson = $"holds {shapes}, not the lesson's {Lesson}";
-        if (dict.Count != Keys.Length || !Keys.All(dict.ContainsKey) || dict["0.weight"].Shape.Length != 2) throw new CheckpointException(path, notLesson);
-        var nh = dict["0.weight"].Shape[0];
-        long[][] expected = [[nh, 784], [nh], [10, nh], [10]];
-        if (nh < 1 || !Keys.Zip(expected).All(k => dict[k.First].Shape.SequenceEqual(k.Second))) throw new CheckpointException(path, notLesson);
-        if (nh > TrainSettings.MaxHidden)
-            throw new CheckpointException(path, $"holds a model of nh = {nh:N0} hidden units, more than the {TrainSettings.MaxHidden:N0} backprop trains or reads");
-        if (Keys.FirstOrDefault(k => dict[k].Storage.Type == ElementType.Other) is { } integer)
+        if (Refusal(declared, dict) is { } why) throw new CheckpointException(path, why);
+        var keys = HiddenOf(dict).StateDict().Select(k => k.Name).ToArray();
+        if (keys.FirstOrDefault(k => dict[k].Storage.Type == ElementType.Other) is { } integer)
             throw new CheckpointException(path, $"holds {integer} as {dict[integer].Storage.TypeName}, not floating point; save the model's float32 weights");
-        return [.. Keys.Select(k => (k, dict[k]))];
+        return [.. keys.Select(k => (k, dict[k]))];
     }
+
+    // Why the declared tensors are not such a model's state_dict (the depth read from the keys), or null when they are one.
+    private static string? Refusal(List<(string Name, DeclaredTensor Tensor)> declared, Dictionary<string, DeclaredTensor> dict)
+    {
+        string NotModel(string why) =>
+            $"holds {string.Join(", ", declared.Select(d => $"{d.Name} ({string.Join(", ", d.Tensor.Shape)})"))}, not the state_dict of {Model}: {why}";
+        var layers = new SortedDictionary<long, (DeclaredTensor? W, DeclaredTensor? B)>();
+        foreach (var (name, t) in dict)
+        {
+            var dot = name.IndexOf('.', StringComparison.Ordinal);
+            var number = dot > 0 ? name[..dot] : "";
+            var index = number.Length > 0 && number.All(char.IsAsciiDigit) && (number == "0" || number[0] != '0') && long.TryParse(number, CultureInfo.InvariantCulture, out var i) ? i : -1;
+            var kind = name[(dot + 1)..];
+            if (index < 0 || kind is not ("weight" or "bias")) return NotModel($"{name} is not the weight or bias of an nn.Linear in it");
+            var (w, b) = layers.GetValueOrDefault(index);
+            layers[index] = kind == "weight" ? (t, b) : (w, t);
+        }
+        if (layers.Keys.Where((k, n) => k != 2 * n).Any())
+            return NotModel($"its layers are numbered {string.Join(", ", layers.Keys)}, where nn.Sequential(Linear, ReLU, Linear, ...) numbers them 0, 2, 4, ...");
+        if (layers.Count > HiddenLayers.MaxCount + 1)
+            return $"holds a model of {layers.Count - 1} hidden layers, more than the {HiddenLayers.MaxCount} backprop trains or reads";
+        if (layers.Count < 2) return NotModel("it has one nn.Linear (784-10, no hidden layer); backprop's models have one hidden layer or more");
+        long inputs = HiddenLayers.Inputs;
+        var widths = new List<long>();
+        foreach (var (index, (w, b)) in layers)
+        {
+            if (w is null) return NotModel($"{index}.bias has no {index}.weight");
+            if (b is null) return NotModel($"{index}.weight has no {index}.bias");
+            if (w.Shape is not [var outputs, var ins]) return NotModel($"{index}.weight is ({string.Join(", ", w.Shape)}), not an nn.Linear's (out, in)");
+            if (ins != inputs)
+                return NotModel(index == 0 ? $"0.weight takes {ins:N0} inputs, not MNIST's {HiddenLayers.Inputs}" : $"{index}.weight takes {ins:N0} inputs, but {index - 2}.weight gives {inputs:N0}");
+            if (b.Shape is not [var bias] || bias != outputs) return NotModel($"{index}.bias is ({string.Join(", ", b.Shape)}), but {index}.weight gives {outputs:N0} outputs");
+            widths.Add(outputs);
+            inputs = outputs;
+        }
+        if (inputs != HiddenLayers.Classes) return NotModel($"its last layer, {layers.Keys.Last()}.weight, gives {inputs:N0} outputs, not MNIST's {HiddenLayers.Classes} classes");
+        widths.RemoveAt(widths.Count - 1);
+        if (widths.IndexOf(0) is var empty and >= 0) return NotModel($"{2 * empty}.weight gives no outputs: a hidden layer of 0 units");
+        if (widths.FindIndex(h => h > HiddenLayers.MaxWidth) is var wide and >= 0)
+            return $"holds a model of nh = {widths[wide]:N0} hidden units{(widths.Count > 1 ? $" in hidden layer {wide + 1}" : "")}, more than the {HiddenLayers.MaxWidth:N0} backprop trains or reads";
+        var parameters = HiddenLayers.ParameterCount(widths);
+        return parameters <= HiddenLayers.MaxParameters ? null
+            : $"holds a model of {parameters:N0} weights and biases ({HiddenLayers.Inputs}-{string.Join("-", widths)}-{HiddenLayers.Classes}), more than the {HiddenLayers.MaxParameters:N0} backprop trains or reads";
+    }
+
+    private static HiddenLayers HiddenOf(Dictionary<string, DeclaredTensor> dict) =>
+        new([.. Enumerable.Range(0, (dict.Count / 2) - 1).Select(l => checked((int)dict[$"{2 * l}.weight"].Shape[0]))]);
 
     private static CheckpointTensor Read(string path, string name, DeclaredTensor t)
     {
@@ -141,7 +195,8 @@ internal static class StateDictFile
         return new CheckpointTensor(name, t.Shape, values);
     }
 
-    private const string Lesson = "nn.Sequential(nn.Linear(784, nh), nn.ReLU(), nn.Linear(nh, 10)) state_dict (0.weight (nh, 784), 0.bias (nh), 2.weight (10, nh), 2.bias (10))";
+    /// <summary>The model a state_dict must hold, in words, for errors.</summary>
+    public const string Model = "nn.Sequential(nn.Linear(784, h1), nn.ReLU(), ..., nn.Linear(hL, 10)) (the lesson's 784-nh-10, or deeper; keys 0.weight, 0.bias, 2.weight, 2.bias, ... as nn.Sequential numbers them)";
 }
 
 /// <summary>What a model file holds, judged by its content rather than its name.</summary>
@@ -195,7 +250,7 @@ internal static class ModelFile
         if (file.Length > CheckpointFile.MaxBytes)
         {
             file.Dispose();
-            throw new CheckpointException(path, $"is {file.Length:N0} bytes, more than the {CheckpointFile.MaxBytes:N0} a model file backprop reads may have (nh at most {TrainSettings.MaxHidden:N0})");
+            throw new CheckpointException(path, $"is {file.Length:N0} bytes, more than the {CheckpointFile.MaxBytes:N0} a model file backprop reads may have (at most {HiddenLayers.MaxParameters:N0} weights and biases)");
         }
         return file;
     }
@@ -226,17 +281,17 @@ internal static class ModelFile
 }
 
 /// <summary>A model's weights as a command reads them: from a <c>backprop train</c> checkpoint or from a PyTorch state_dict file.</summary>
-/// <param name="Tensors">The four tensors in <see cref="StateDictFile.Keys"/> order.</param>
+/// <param name="Tensors">The tensors in <see cref="HiddenLayers.StateDict"/> order.</param>
 /// <param name="Checkpoint">The checkpoint they came from; <see langword="null"/> for a state_dict file.</param>
 internal sealed record ModelWeights(IReadOnlyList<CheckpointTensor> Tensors, Checkpoint? Checkpoint)
 {
-    /// <summary>nh: the hidden layer's width (the rows of <c>0.weight</c>).</summary>
-    public long Hidden => Tensors[0].Shape[0];
+    /// <summary>The hidden layers: the checkpoint's settings, or read from the state_dict's shapes.</summary>
+    public HiddenLayers Hidden => Checkpoint?.Settings.Hidden ?? StateDictFile.HiddenOf(Tensors);
 
     /// <summary>What the weights are, for a command's first line: the architecture and, for a checkpoint, how it was trained.</summary>
     public string Description => Checkpoint is { Settings: var s } c
-        ? $"784-{s.Hidden}-10 after {c.Epochs} epoch(s), {TrainOverrides.Name(s.Loss)}, {TrainOverrides.Name(s.Gradients)} gradients"
-        : $"784-{Hidden}-10 state_dict";
+        ? $"{s.Hidden.Architecture} after {c.Epochs} epoch(s), {TrainOverrides.Name(s.Loss)}, {TrainOverrides.Name(s.Gradients)} gradients"
+        : $"{Hidden.Architecture} state_dict";
 
     /// <summary>Reads <paramref name="path"/>, by its content: a checkpoint, a <c>.pt</c> or a <c>.safetensors</c> state_dict, whatever its name.</summary>
     /// <exception cref="CheckpointException">The file is none of these, or cannot be read as what it is.</exception>

@@ -52,11 +52,11 @@ internal static class TrainRun
             ProbeWritable(request.MetricsFile);
         }
         var device = DeviceChoice.Resolve(request.Device);
-        CpuThreads.Apply(request.Threads, device, settings.BatchSize, settings.Hidden);
+        CpuThreads.Apply(request.Threads, device, settings.BatchSize, settings.Hidden.Widths);
         using var mnist = Mnist.Load(request.DataDir);
 
         manual_seed(settings.Seed);
-        var (model, opt) = Models.GetModel(settings.LearningRate, settings.Hidden, device);
+        var (model, opt) = Models.GetModel(settings.LearningRate, settings.Hidden.Widths, device);
         using var disposeModel = model;
         using var disposeOpt = opt;
         if (resumed is not null)
@@ -64,8 +64,8 @@ internal static class TrainRun
             ModelState.Restore(model, resumed.Weights, request.Resume!);
             RestoreRng(resumed.RngState, request.Resume!);
         }
-        var (l1, l2) = ModelState.Layers(model);
-        using var manual = settings.Gradients == GradientKind.Manual ? ManualClassifier.FromLinear(l1, l2) : null;
+        var layers = ModelState.Layers(model);
+        using var manual = settings.Gradients == GradientKind.Manual ? ManualClassifier.FromLinear(layers) : null;
         var lossFunc = LossFunc.For(settings.Loss);
         ITrainStep step = manual is null ? new AutogradStep(model, lossFunc, opt) : new ManualStep(manual, settings.Loss, settings.LearningRate);
         using var dls = DataLoaders.GetDls(new Dataset(mnist.XTrain, mnist.YTrain), new Dataset(mnist.XValid, mnist.YValid), settings.BatchSize, device);
@@ -96,7 +96,7 @@ internal static class TrainRun
                     failed = r;
                     return false;
                 }
-                manual?.CopyTo(l1, l2);
+                manual?.CopyTo(layers);
                 folder.ReplacePrevious(); // --overwrite: the other run's plots and events go once this run has an epoch to keep
                 var saved = new Checkpoint(settings, [.. history, r], ModelState.Capture(model), new OptimizerState("sgd", settings.LearningRate, 0), CurrentRng())
                 {
@@ -198,7 +198,7 @@ internal static class TrainRun
             return new TopLossesPlot.Digit(x.cpu().data<float>().ToArray(), t.Predicted, t.Actual, t.Loss, t.Probability);
         }).ToList();
         var title = string.Create(CultureInfo.InvariantCulture,
-            $"top losses on valid after epoch {epochs}: 784-{settings.Hidden}-10, {TrainOverrides.Name(settings.Loss)}, {TrainOverrides.Name(settings.Gradients)}, lr {settings.LearningRate}, bs {settings.BatchSize}, seed {settings.Seed}");
+            $"top losses on valid after epoch {epochs}: {settings.Hidden.Architecture}, {TrainOverrides.Name(settings.Loss)}, {TrainOverrides.Name(settings.Gradients)}, lr {settings.LearningRate}, bs {settings.BatchSize}, seed {settings.Seed}");
         AtomicFile.Save(path, p => TopLossesPlot.Save(digits, p, title));
     }
 }
@@ -221,7 +221,7 @@ internal sealed record TrainRequest
     /// <summary>The checkpoint to continue (<c>--resume</c>); <see langword="null"/> for a new run.</summary>
     public string? Resume { get; init; }
 
-    /// <summary>torch's intra-op threads on the CPU (<c>--threads</c>); <see langword="null"/> for <see cref="Bench.CpuThreads.ForStep"/>'s choice.</summary>
+    /// <summary>torch's intra-op threads on the CPU (<c>--threads</c>); <see langword="null"/> for <see cref="Bench.CpuThreads.ForStep(int, IReadOnlyList{int}, int)"/>'s choice.</summary>
     public int? Threads { get; init; }
 
     /// <summary>Whether the run may replace another run's results in <see cref="OutDir"/> (<c>--overwrite</c>).</summary>

@@ -17,8 +17,8 @@ namespace Backprop.Scratch;
 /// An absolute tolerance alone would pass any gradient much smaller than itself (the cross-entropy gradients on 50,000
 /// images are ~1e-5), so each row's tolerance is also capped at <see cref="RelativeTolerance"/> × max |reference|.
 /// The losses are checked on the logits of a 784-50-10 <see cref="ManualClassifier"/> initialised like <c>nn.Linear</c>
-/// (reseeded), log-softmax with a random upstream gradient; the classifier against TorchSharp's own
-/// <c>linear</c> and <c>cross_entropy</c>.
+/// (reseeded), log-softmax with a random upstream gradient; the classifier, and one with two hidden layers (784-100-50-10),
+/// against TorchSharp's own <c>linear</c>, <c>relu</c> and <c>cross_entropy</c>.
 /// </para>
 /// <para>
 /// Against finite differences (float64, CPU): small shapes drawn from a generator seeded with <c>seed</c>, every layer and
@@ -41,6 +41,7 @@ public static class GradCheck
     public const int DefaultSeed = 42;
 
     private static readonly string[] ModelTensors = ["x", "w1", "b1", "w2", "b2"];
+    private static readonly string[] DeepModelTensors = [.. ModelTensors, "w3", "b3"];
 
     /// <summary>Both checks: <see cref="AgainstAutograd"/> rows, then <see cref="AgainstFiniteDifferences"/> rows.</summary>
     /// <param name="data">MNIST, as <see cref="Mnist.Load"/> gives it.</param>
@@ -104,6 +105,12 @@ public static class GradCheck
         var xc = Randn(n, nIn);
         var ceFd = new[] { xc }.Concat(mc.Parameters).Select(t => Fd(() => mc.Loss(xc, targ), t)).ToArray();
         Add("ce_model", ModelTensors, ClassifierGrads(mc, xc, targ), ceFd);
+
+        // Lesson 03's layers compose: the classifier with two hidden layers.
+        var nh2 = rng.Next(2, 7);
+        using var deep = new ManualClassifier(Randn(nIn, nh), Randn(nh), Randn(nh, nh2), Randn(nh2), Randn(nh2, c), Randn(c));
+        var deepFd = new[] { xc }.Concat(deep.Parameters).Select(t => Fd(() => deep.Loss(xc, targ), t)).ToArray();
+        Add("ce_deep_model", DeepModelTensors, ClassifierGrads(deep, xc, targ), deepFd);
         return rows;
     }
 
@@ -151,6 +158,12 @@ public static class GradCheck
                 AutogradGrads(l => Losses.CrossEntropy(l[0], y), logits), Ag, Tol),
             () => Compare("ce_model", ModelTensors, ClassifierGrads(mc, x, y),
                 AutogradGrads(l => nn.functional.cross_entropy(TorchClassifier(l), y), [x, .. mc.Parameters]), Ag, Tol),
+            () =>
+            {
+                using var deep = ManualClassifier.Create([100, 50], device: device);
+                return Compare("ce_deep_model", DeepModelTensors, ClassifierGrads(deep, x, y),
+                    AutogradGrads(l => nn.functional.cross_entropy(TorchClassifier(l), y), [x, .. deep.Parameters]), Ag, Tol);
+            },
         };
         var rows = new List<GradCheckRow>();
         foreach (var check in checks)
@@ -161,9 +174,14 @@ public static class GradCheck
         return rows;
     }
 
-    /// <summary>The classifier's logits through TorchSharp's own ops: an autograd reference independent of our code.</summary>
-    private static Tensor TorchClassifier(Tensor[] l) =>
-        nn.functional.linear(nn.functional.relu(nn.functional.linear(l[0], l[1].t(), l[2])), l[3].t(), l[4]);
+    /// <summary>The classifier's logits through TorchSharp's own ops, from x, w1, b1, w2, b2, ...: an autograd reference independent of our code.</summary>
+    private static Tensor TorchClassifier(Tensor[] l)
+    {
+        var a = l[0];
+        for (var i = 1; i < l.Length; i += 2)
+            a = i + 2 < l.Length ? nn.functional.relu(nn.functional.linear(a, l[i].t(), l[i + 1])) : nn.functional.linear(a, l[i].t(), l[i + 1]);
+        return a;
+    }
 
     private static Tensor[] ClassifierGrads(ManualClassifier mc, Tensor x, Tensor y)
     {
@@ -264,9 +282,9 @@ public static class GradCheck
 /// <param name="Component">
 /// What was checked: <c>functions</c>, <c>classes</c>, <c>module</c> (lesson 03's three forms of the 784-50-1 MSE model),
 /// <c>lin</c>, <c>relu</c>, <c>mse</c>, <c>log_softmax_naive</c>, <c>log_softmax</c>, <c>nll</c>, <c>cross_entropy</c>,
-/// or <c>ce_model</c> (the <see cref="ManualClassifier"/>).
+/// <c>ce_model</c> (the <see cref="ManualClassifier"/>, 784-50-10) or <c>ce_deep_model</c> (the same with two hidden layers, 784-100-50-10 on MNIST).
 /// </param>
-/// <param name="Tensor">Which gradient: <c>x</c>, <c>w1</c>, <c>b1</c>, <c>w2</c>, <c>b2</c>, <c>w</c>, <c>b</c> or <c>inp</c>.</param>
+/// <param name="Tensor">Which gradient: <c>x</c>, <c>w1</c>, <c>b1</c>, <c>w2</c>, <c>b2</c>, <c>w3</c>, <c>b3</c>, <c>w</c>, <c>b</c> or <c>inp</c>.</param>
 /// <param name="Shape">The gradient's shape.</param>
 /// <param name="Reference">What the manual gradient was compared with: <c>autograd</c> or <c>finite_differences</c>.</param>
 /// <param name="Dtype">The precision of the check: <c>float32</c> (MNIST, as the lesson) or <c>float64</c> (small random shapes).</param>

@@ -31,6 +31,40 @@ public sealed class HardeningTests(TrainedRun run)
         Assert.DoesNotContain("System.", err);
     }
 
+    // --hidden as a list: each kind of bad list is named, one line, exit 2, before anything is loaded.
+    [Theory]
+    [InlineData("100,,50", "--hidden '100,,50' has an empty width (number 2); separate the widths with single commas, e.g. 100,50")]
+    [InlineData("0", "--hidden must be from 1 to 100,000, got 0")]
+    [InlineData("-5", "--hidden must be from 1 to 100,000, got -5")]
+    [InlineData("100,-5", "--hidden must be from 1 to 100,000, got -5 (hidden layer 2)")]
+    [InlineData("1e3", "--hidden '1e3': '1e3' is not a whole number; give whole numbers separated by commas, e.g. 100,50")]
+    [InlineData("", "--hidden needs at least one width, e.g. 50 (784-50-10) or 100,50 (784-100-50-10)")]
+    [InlineData("1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1", "--hidden may have at most 32 hidden layers, got 33")]
+    [InlineData("100000,100000", "--hidden 100000,100000 makes a model of 10,079,600,010 weights and biases, more than the 100,000,000 backprop trains")]
+    public void A_bad_hidden_list_is_a_one_line_usage_error_that_names_the_problem(string value, string says)
+    {
+        using var dir = new TempDir();
+
+        var (code, stdout, err) = Run("train", "--hidden", value, "--out", dir.File("run"));
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Empty(stdout);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length); // the error, then the pointer to --help
+        Assert.StartsWith($"error: {says}", lines[0], StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("run")));
+    }
+
+    [Fact]
+    public void Widths_given_with_spaces_get_the_list_with_commas_suggested()
+    {
+        var (code, _, err) = Run("train", "--nh", "100", "50", "20");
+
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.StartsWith("error: unexpected argument '20'; --hidden takes the widths of several hidden layers separated by commas: --hidden 100,50,20\n", err, StringComparison.Ordinal);
+        Assert.Equal(2, err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
     // Class 6: empty or blank paths.
     [Theory]
     [InlineData("train", "--out", "")]
@@ -111,7 +145,16 @@ public sealed class HardeningTests(TrainedRun run)
 
     // Class 7: a hand-made checkpoint whose SHA-256 is valid but whose fields make no sense.
     [Theory]
-    [InlineData("\"hidden\":3", "\"hidden\":2000000000", "hidden must be from 1 to 100,000")]
+    [InlineData("\"hidden\":[3]", "\"hidden\":[2000000000]", "hidden must be from 1 to 100,000")]
+    [InlineData("\"hidden\":[3]", "\"hidden\":[3,0]", "hidden must be from 1 to 100,000, got 0 (hidden layer 2)")]
+    [InlineData("\"hidden\":[3]", "\"hidden\":[]", "hidden needs at least one hidden layer's width")]
+    [InlineData("\"hidden\":[3]", "\"hidden\":[3,3]", "its tensors are 0.weight (3, 784), 0.bias (3), 2.weight (10, 3), 2.bias (10), but its settings' 784-3-3-10 needs")]
+    [InlineData("\"hidden\":[3]", "\"hidden\":[3.5]", "hidden holds something other than whole numbers")]
+    [InlineData("\"hidden\":[3]", "\"hidden\":3", "hidden is not an array of widths")]
+    [InlineData("\"hidden\":[3]", "\"hidden\":null", "hidden is not an array of widths")]
+    [InlineData("\"hidden\":[3]", "\"hidden\":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]", "at most 32 hidden layers")]
+    [InlineData("\"hidden\":[3]", "\"hidden\":[100000,100000]", "more than the 100,000,000 backprop trains")]
+    [InlineData("\"name\":\"2.weight\"", "\"name\":\"4.weight\"", "its tensors are 0.weight (3, 784), 0.bias (3), 4.weight (10, 3)")]
     [InlineData("\"learning_rate\":0.25,\"batch_size\"", "\"learning_rate\":1e300,\"batch_size\"", "learning_rate must be above 0")]
     [InlineData("\"batch_size\":7", "\"batch_size\":1073741824", "batch_size must be from 1 to 100,000")]
     [InlineData("\"loss\":\"mse\"", "\"loss\":7", "damaged header")]
@@ -227,12 +270,12 @@ public sealed class HardeningTests(TrainedRun run)
     internal static Checkpoint Sample() => new(
         new TrainSettings(Hidden: 3, Loss: LossKind.Mse, Gradients: GradientKind.Manual, LearningRate: 0.25, BatchSize: 7, Epochs: 4, Seed: 42),
         [new EpochResult(1, 0.5, 0.4, 0.9, 1.5), new EpochResult(2, 0.3, 0.2, 0.95, 1.25)],
-        [new CheckpointTensor("0.weight", [3, 2], [1, -2, 3.5f, 4, 5, 6]), new CheckpointTensor("0.bias", [3], [0.1f, 0.2f, 0.3f])],
+        Runs.CheckpointFileTests.Weights(3),
         new OptimizerState("sgd", 0.25, 0),
         [9, 8, 7, 6]);
 
-    /// <summary>Rewrites a checkpoint's JSON header and seals it again with a valid length and SHA-256, as a forger would.</summary>
-    private static byte[] Reheader(byte[] bytes, Func<string, string> edit)
+    /// <summary>Rewrites a checkpoint's JSON header (and its format version, when given) and seals it again with a valid length and SHA-256, as a forger would.</summary>
+    internal static byte[] Reheader(byte[] bytes, Func<string, string> edit, uint? version = null)
     {
         var magic = "backprop-checkpoint\n".Length;
         var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(magic + 4));
@@ -245,6 +288,7 @@ public sealed class HardeningTests(TrainedRun run)
         ms.Write(len);
         ms.Write(json);
         ms.Write(rest);
+        if (version is { } v) BinaryPrimitives.WriteUInt32LittleEndian(ms.GetBuffer().AsSpan(magic), v);
         ms.Write(SHA256.HashData(ms.ToArray()));
         return ms.ToArray();
     }

@@ -62,16 +62,85 @@ public sealed class StateDictHardeningTests
         return [.. p];
     }
 
-    private static PtTensor[] Lesson(int nh, Func<int, float>? value = null)
+    private static PtTensor[] Lesson(int nh, Func<int, float>? value = null) => Mlp(value, 784, nh, 10);
+
+    /// <summary>nn.Sequential(nn.Linear(sizes[0], sizes[1]), nn.ReLU(), ...)'s state_dict: keys 0, 2, 4, ..., weights (out, in), made-up values.</summary>
+    private static PtTensor[] Mlp(Func<int, float>? value, params int[] sizes)
     {
         float[] Values(int n, int salt) => [.. Enumerable.Range(0, n).Select(i => value?.Invoke(i) ?? ((i * 7 + salt) % 13 - 6) / 100f)];
-        return
-        [
-            new("0.weight", Values(nh * 784, 1), [nh, 784], [784, 1]),
-            new("0.bias", Values(nh, 2), [nh], [1]),
-            new("2.weight", Values(10 * nh, 3), [10, nh], [nh, 1]),
-            new("2.bias", Values(10, 4), [10], [1]),
-        ];
+        return [.. sizes.Zip(sizes.Skip(1)).SelectMany((p, l) => new PtTensor[]
+        {
+            new($"{2 * l}.weight", Values(p.Second * p.First, (2 * l) + 1), [p.Second, p.First], [p.First, 1]),
+            new($"{2 * l}.bias", Values(p.Second, (2 * l) + 2), [p.Second], [1]),
+        })];
+    }
+
+    [Fact]
+    public void A_deeper_pt_reads_its_depth_from_its_keys_in_any_order_and_evaluates()
+    {
+        using var dir = new TempDir();
+        var t = Mlp(null, 784, 5, 4, 10);
+        SavePt(dir.File("deep.pt"), [t[5], t[2], t[0], t[4], t[1], t[3]]); // torch.save keeps the dict's order, whatever it is
+
+        var read = StateDictFile.Load(dir.File("deep.pt"));
+        var (code, stdout, stderr) = Run("evaluate", dir.File("deep.pt"), "--data", Repo.Data, "--device", "cpu", "--png", dir.File("cm.png"));
+
+        Assert.Equal(["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"], read.Select(r => r.Name));
+        Assert.Equal(t.Select(x => x.Storage), read.Select(r => r.Values));
+        Assert.Equal("784-5-4-10", StateDictFile.HiddenOf(read).Architecture);
+        Assert.True(code == ExitCodes.Ok, stderr);
+        Assert.Contains("784-5-4-10 state_dict", stdout);
+    }
+
+    // Whatever the depth, the keys and shapes are those of nn.Sequential(Linear, ReLU, ..., Linear) from 784 to 10, or the file is named.
+    [Theory]
+    [InlineData("gap", "its layers are numbered 0, 4, where nn.Sequential(Linear, ReLU, Linear, ...) numbers them 0, 2, 4, ...")]
+    [InlineData("odd", "its layers are numbered 0, 1, where nn.Sequential(Linear, ReLU, Linear, ...) numbers them 0, 2, 4, ...")]
+    [InlineData("no bias", "2.weight has no 2.bias")]
+    [InlineData("no weight", "2.bias has no 2.weight")]
+    [InlineData("chain", "2.weight takes 6 inputs, but 0.weight gives 5")]
+    [InlineData("inputs", "0.weight takes 783 inputs, not MNIST's 784")]
+    [InlineData("classes", "its last layer, 4.weight, gives 9 outputs, not MNIST's 10 classes")]
+    [InlineData("bias", "2.bias is (3), but 2.weight gives 4 outputs")]
+    [InlineData("3-d", "2.weight is (4, 5, 1), not an nn.Linear's (out, in)")]
+    [InlineData("one layer", "it has one nn.Linear (784-10, no hidden layer)")]
+    [InlineData("other key", "0.running_mean is not the weight or bias of an nn.Linear in it")]
+    [InlineData("leading zero", "00.weight is not the weight or bias of an nn.Linear in it")]
+    [InlineData("too deep", "holds a model of 33 hidden layers, more than the 32 backprop trains or reads")]
+    [InlineData("too wide", "holds a model of nh = 120,000 hidden units in hidden layer 2, more than the 100,000 backprop trains or reads")]
+    [InlineData("too large", "holds a model of 107,960,010 weights and biases (784-10000-10000-10), more than the 100,000,000 backprop trains or reads")]
+    public void A_state_dict_that_is_no_such_model_is_refused_by_name(string craft, string says)
+    {
+        using var dir = new TempDir();
+        var file = dir.File($"{craft}.pt");
+        var t = Mlp(null, 784, 5, 4, 10);
+        // A (rows, cols) view of one element (stride 0, as an expanded tensor is saved): the shapes a model declares, without its bytes.
+        PtTensor Broadcast(string key, params long[] shape) => new(key, [0.5f], shape, new long[shape.Length]);
+        PtTensor[] tensors = craft switch
+        {
+            "gap" => [.. Lesson(5)[..2], .. Lesson(5)[2..].Select(x => x with { Key = x.Key.Replace("2.", "4.", StringComparison.Ordinal) })],
+            "odd" => [.. Lesson(5)[..2], .. Lesson(5)[2..].Select(x => x with { Key = x.Key.Replace("2.", "1.", StringComparison.Ordinal) })],
+            "no bias" => [.. t[..3], .. t[4..]],
+            "no weight" => [.. t[..2], .. t[3..]],
+            "chain" => [.. t[..2], .. Mlp(null, 784, 6, 4, 10)[2..]],
+            "inputs" => Mlp(null, 783, 5, 10),
+            "classes" => Mlp(null, 784, 5, 4, 9),
+            "bias" => [.. t[..3], t[3] with { Storage = [1, 2, 3], Shape = [3] }, .. t[4..]],
+            "3-d" => [.. t[..2], t[2] with { Shape = [4, 5, 1], Stride = [5, 1, 1] }, .. t[3..]],
+            "one layer" => Mlp(null, 784, 10),
+            "other key" => [.. Lesson(5), new("0.running_mean", [0, 0, 0, 0, 0], [5], [1])],
+            "leading zero" => [.. Lesson(5).Select(x => x with { Key = "0" + x.Key })],
+            "too deep" => Mlp(null, [784, .. Enumerable.Repeat(1, 33), 10]),
+            "too wide" => [.. Lesson(5)[..2], Broadcast("2.weight", 120_000, 5), Broadcast("2.bias", 120_000), Broadcast("4.weight", 10, 120_000), Broadcast("4.bias", 10)],
+            _ => [Broadcast("0.weight", 10_000, 784), Broadcast("0.bias", 10_000), Broadcast("2.weight", 10_000, 10_000), Broadcast("2.bias", 10_000), Broadcast("4.weight", 10, 10_000), Broadcast("4.bias", 10)],
+        };
+        SavePt(file, tensors);
+
+        var err = Error(file);
+
+        Assert.StartsWith($"error: {file}: holds ", err, StringComparison.Ordinal);
+        Assert.Contains(says, err);
+        Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     private static string Error(string file)

@@ -16,6 +16,7 @@ internal sealed class Float64Case : IDisposable
         (N, NIn, Nh, C) = small
             ? (rng.Next(1, 9), rng.Next(1, 11), rng.Next(1, 9), rng.Next(2, 7))
             : (rng.Next(1, 33), rng.Next(1, 41), rng.Next(1, 21), rng.Next(2, 13));
+        Nh2 = small ? rng.Next(1, 9) : rng.Next(1, 21); // drawn last: the shapes above stay what they were
     }
 
     /// <summary>The seeds every float64 autograd theory runs over.</summary>
@@ -28,6 +29,9 @@ internal sealed class Float64Case : IDisposable
     public int NIn { get; }
     public int Nh { get; }
     public int C { get; }
+
+    /// <summary>A second hidden width, for a model with two hidden layers (NIn-Nh-Nh2-C).</summary>
+    public int Nh2 { get; }
 
     public Tensor Randn(params long[] shape) => randn(shape, ScalarType.Float64, generator: _gen);
 

@@ -25,7 +25,8 @@ public sealed class GradCheckTests(MnistFixture mnist)
     {
         string[] forms = ["functions", "classes", "module", "ce_model"];
         var expected = forms.SelectMany(f => ModelTensors.Select(t => (f, t)))
-            .Concat([("log_softmax_naive", "x"), ("log_softmax", "x"), ("nll", "inp"), ("cross_entropy", "x")]).ToList();
+            .Concat([("log_softmax_naive", "x"), ("log_softmax", "x"), ("nll", "inp"), ("cross_entropy", "x")])
+            .Concat(ModelTensors.Concat(["w3", "b3"]).Select(t => ("ce_deep_model", t))).ToList();
 
         var autograd = Rows.Where(r => r.Reference == "autograd").ToList();
         Assert.Equal(expected.Order(), autograd.Select(r => (r.Component, r.Tensor)).Order());
@@ -52,6 +53,7 @@ public sealed class GradCheckTests(MnistFixture mnist)
             Assert.Equal([1L], Row(form, "b2").Shape);
         }
         Assert.Equal([50L, 10], Row("ce_model", "w2").Shape);
+        Assert.Equal([[50000L, 784], [784, 100], [100], [100, 50], [50], [50, 10], [10]], new[] { "x", "w1", "b1", "w2", "b2", "w3", "b3" }.Select(t => Row("ce_deep_model", t).Shape));
         Assert.Equal([50000L, 10], Row("nll", "inp").Shape);
         // Lesson 03's gradients are large (w2.g runs to the hundreds), which is why its check is absolute.
         Assert.True(Row("functions", "w2").MaxAbsReference > 100);

@@ -27,6 +27,16 @@ public sealed class CpuThreadsTests
     }
 
     [Fact]
+    public void A_deeper_model_counts_every_layer_s_forward_and_dW_and_every_input_gradient_but_the_first()
+    {
+        // 784-100-50-10 at bs 50: 2 · 50 · (2 · 784 · 100 + 3 · 100 · 50 + 3 · 50 · 10)
+        Assert.Equal(17.33e6, CpuThreads.FlopsPerStep(50, [100, 50]), 1);
+        Assert.Equal(CpuThreads.FlopsPerStep(50, 300), CpuThreads.FlopsPerStep(50, [300]));
+        Assert.Equal(1, CpuThreads.ForStep(50, [100, 50], 2));
+        Assert.Equal(2, CpuThreads.ForStep(50, [250, 250], 2)); // the second layer's 62,500 weights tip it past 40 MFLOP
+    }
+
+    [Fact]
     public void Apply_uses_the_rule_unless_threads_are_asked_for()
     {
         var before = get_num_threads();

@@ -9,12 +9,17 @@ public sealed class CheckpointFileTests
     private static Checkpoint Sample() => new(
         new TrainSettings(Hidden: 3, Loss: LossKind.Mse, Gradients: GradientKind.Manual, LearningRate: 0.25, BatchSize: 7, Epochs: 4, Seed: 42),
         [new EpochResult(1, 0.5, 0.4, 0.9, 1.5), new EpochResult(2, 0.3, double.NaN, double.NaN, 1.25)],
-        [new CheckpointTensor("0.weight", [3, 2], [1, -2, 3.5f, 4, 5, float.Epsilon]), new CheckpointTensor("0.bias", [3], [0.1f, 0.2f, 0.3f])],
+        Weights(3),
         new OptimizerState("sgd", 0.25, 0),
         [9, 8, 7, 6])
     {
         Kernels = [new EpochKernels("avx2", true, "off"), null],
     };
+
+    /// <summary>The state_dict of 784-<paramref name="hidden"/>-10 with made-up values (float.Epsilon and negatives among them), as a checkpoint holds it.</summary>
+    internal static CheckpointTensor[] Weights(HiddenLayers hidden) =>
+        [.. hidden.StateDict().Select((k, t) => new CheckpointTensor(k.Name, k.Shape,
+            [.. Enumerable.Range(0, (int)k.Shape.Aggregate(1L, (a, b) => a * b)).Select(i => i == 5 ? float.Epsilon : ((i * 7) + t) % 11 - 5.5f)]))];
 
     [Fact]
     public void What_is_saved_loads_back_equal()
@@ -106,22 +111,41 @@ public sealed class CheckpointFileTests
         }
     }
 
-    [Fact]
-    public void A_format_1_checkpoint_still_loads_with_its_epochs_renumbered_from_one()
+    [Theory]
+    [InlineData(1u)]
+    [InlineData(2u)]
+    public void A_format_1_or_2_checkpoint_of_one_hidden_layer_still_loads_format_1_with_its_epochs_renumbered_from_one(uint version)
     {
-        // Format 1 wrote the same layout with the history's epochs from 0: rewrite the version and the header's epochs, then the hash.
-        var v2 = CheckpointFile.Serialize(Sample());
-        var text = System.Text.Encoding.Latin1.GetString(v2, 0, v2.Length - 32)
-            .Replace("\"epoch\":1,", "\"epoch\":0,", StringComparison.Ordinal).Replace("\"epoch\":2,", "\"epoch\":1,", StringComparison.Ordinal);
-        var body = System.Text.Encoding.Latin1.GetBytes(text);
-        Assert.Equal(v2.Length - 32, body.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(body.AsSpan("backprop-checkpoint\n".Length), 1);
-        byte[] v1 = [.. body, .. System.Security.Cryptography.SHA256.HashData(body)];
+        // Formats 1 and 2 wrote the same layout with "hidden": 3, a number; format 1 numbered the history's epochs from 0.
+        var old = HardeningTests.Reheader(CheckpointFile.Serialize(Sample()), json =>
+        {
+            Assert.Contains("\"hidden\":[3]", json);
+            json = json.Replace("\"hidden\":[3]", "\"hidden\":3", StringComparison.Ordinal);
+            return version > 1 ? json : json.Replace("\"epoch\":1,", "\"epoch\":0,", StringComparison.Ordinal).Replace("\"epoch\":2,", "\"epoch\":1,", StringComparison.Ordinal);
+        }, version);
 
-        var loaded = CheckpointFile.Deserialize("old.ckpt", v1);
+        var loaded = CheckpointFile.Deserialize("old.ckpt", old);
 
+        Assert.Equal(Sample().Settings, loaded.Settings);
+        Assert.Equal([3], loaded.Settings.Hidden.Widths);
         Assert.Equal(Sample().History, loaded.History);
-        Assert.Equal(2, CheckpointFile.Version);
+        Assert.Equal(3, CheckpointFile.Version);
+    }
+
+    [Fact]
+    public void Two_hidden_layers_are_saved_as_a_list_in_format_3_and_load_back()
+    {
+        var deep = Sample() with { Settings = Sample().Settings with { Hidden = new HiddenLayers(100, 50) }, Weights = Weights(new HiddenLayers(100, 50)) };
+        var bytes = CheckpointFile.Serialize(deep);
+
+        var loaded = CheckpointFile.Deserialize("deep.ckpt", bytes);
+
+        Assert.Equal(3u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan("backprop-checkpoint\n".Length)));
+        Assert.Contains("\"hidden\":[100,50]", System.Text.Encoding.UTF8.GetString(bytes, 0, 400));
+        Assert.Equal(deep.Settings, loaded.Settings);
+        Assert.Equal("784-100-50-10", loaded.Settings.Hidden.Architecture);
+        Assert.Equal(["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"], loaded.Weights.Select(w => w.Name));
+        Assert.Equal(deep.Weights.SelectMany(w => w.Values), loaded.Weights.SelectMany(w => w.Values));
     }
 
     [Fact]

@@ -26,6 +26,35 @@ public sealed class TrainOverridesTests
     }
 
     [Fact]
+    public void Hidden_layers_name_the_model_its_state_dict_and_its_size_as_nn_Sequential_has_them()
+    {
+        var h = HiddenLayers.Parse(" 100, 50 ", out var problem)!;
+        using var model = Models.GetSequential(h.Widths);
+
+        Assert.Null(problem);
+        Assert.Equal(new HiddenLayers(100, 50), h);
+        Assert.NotEqual(new HiddenLayers(50, 100), h);
+        Assert.Equal("100,50", h.ToString());
+        Assert.Equal("784-100-50-10", h.Architecture);
+        Assert.Equal("nn.Sequential(nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 50), nn.ReLU(), nn.Linear(50, 10))", h.Module);
+        Assert.Equal(model.named_parameters().Select(p => (p.name, string.Join(",", p.parameter.shape))), h.StateDict().Select(k => (k.Name, string.Join(",", k.Shape))));
+        Assert.Equal(model.parameters().Sum(p => p.numel()), h.Parameters);
+        Assert.Equal("784-50-10", HiddenLayers.Lesson.Architecture);
+        Assert.Equal(new TrainSettings(Hidden: new HiddenLayers(100, 50)), new TrainOverrides(Hidden: h).ForNewRun());
+    }
+
+    [Fact]
+    public void The_bounds_allow_one_layer_of_100000_and_32_layers_and_refuse_more_weights_than_a_checkpoint_holds()
+    {
+        Assert.Equal(79_500_010, new HiddenLayers(100_000).Parameters); // 318 MB of float32, as one hidden layer always allowed
+        Assert.Equal(32, new HiddenLayers([.. Enumerable.Repeat(100, 32)]).Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HiddenLayers([.. Enumerable.Repeat(100, 33)]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HiddenLayers(100_000, 250));
+        Assert.True(new HiddenLayers(100_000, 200).Parameters <= HiddenLayers.MaxParameters);
+        Assert.True(HiddenLayers.MaxParameters * 4 + (16 << 20) < CheckpointFile.MaxBytes, "the largest model's checkpoint, with 16 MiB for its header, fits");
+    }
+
+    [Fact]
     public void A_resumed_run_keeps_the_checkpoints_settings_and_takes_a_new_total()
     {
         var saved = new TrainSettings(Hidden: 64, LearningRate: 0.3, Epochs: 2, Seed: 9);

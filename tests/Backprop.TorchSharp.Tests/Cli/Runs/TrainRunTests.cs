@@ -80,22 +80,25 @@ public sealed class TrainRunTests(TrainedRun run)
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void A_resumed_run_ends_where_the_uninterrupted_run_ends(bool manualGradients)
+    [InlineData(false, "50")]
+    [InlineData(true, "50")]
+    [InlineData(false, "30,20")]
+    [InlineData(true, "30,20")]
+    public void A_resumed_run_ends_where_the_uninterrupted_run_ends(bool manualGradients, string hidden)
     {
         var gradients = manualGradients ? GradientKind.Manual : GradientKind.Autograd;
         using var whole = new TempDir();
         using var split = new TempDir();
-        var settings = new TrainOverrides(Gradients: gradients, Epochs: 2);
+        var settings = new TrainOverrides(Hidden: HiddenLayers.Parse(hidden, out _), Gradients: gradients, Epochs: 2);
 
         var uninterrupted = TrainRun.Execute(Request(whole.Path, settings), new Recorder());
-        var firstEpoch = manualGradients // the shared run is train's defaults' first epoch, with autograd
+        var firstEpoch = manualGradients || hidden != "50" // the shared run is train's defaults' first epoch: 784-50-10, autograd
             ? TrainRun.Execute(Request(split.Path, settings with { Epochs = 1 }), new Recorder()).Folder.Checkpoint
             : run.CopyTo(split.Path);
         var resumed = TrainRun.Execute(Request(split.Path, new TrainOverrides(Epochs: 2), resume: firstEpoch), new Recorder());
 
         Assert.Equal(gradients, resumed.Settings.Gradients);
+        Assert.Equal(hidden, resumed.Settings.Hidden.ToString());
         Assert.Equal(uninterrupted.History.Select(r => (r.TrainLoss, r.ValidLoss, r.ValidAccuracy)), resumed.History.Select(r => (r.TrainLoss, r.ValidLoss, r.ValidAccuracy)));
         var a = CheckpointFile.Load(uninterrupted.Folder.Checkpoint);
         var b = CheckpointFile.Load(resumed.Folder.Checkpoint);
@@ -209,8 +212,57 @@ public sealed class TrainRunTests(TrainedRun run)
 
         var e = Assert.Throws<TrainSettingsException>(() =>
             TrainRun.Execute(Request(dir.Path, new TrainOverrides(Hidden: 8), resume: checkpoint), new Recorder()));
+        var deeper = Assert.Throws<TrainSettingsException>(() =>
+            TrainRun.Execute(Request(dir.Path, new TrainOverrides(Hidden: new HiddenLayers(50, 50)), resume: checkpoint), new Recorder()));
 
         Assert.Contains("--hidden", e.Message);
+        Assert.Contains("--hidden 50,50 contradicts the checkpoint, which was trained with --hidden 50; leave --hidden out to continue it", deeper.Message);
+    }
+
+    [Fact]
+    public void Two_hidden_layers_train_checkpoint_and_report_as_784_h1_h2_10()
+    {
+        using var dir = new TempDir();
+        var recorder = new Recorder();
+
+        var outcome = TrainRun.Execute(Request(dir.Path, new TrainOverrides(Hidden: new HiddenLayers(100, 50), Epochs: 1)), recorder);
+
+        Assert.Equal(TrainStatus.Completed, outcome.Status);
+        Assert.InRange(outcome.History[^1].ValidAccuracy, 0.9, 1);
+        Assert.Equal("784-100-50-10", recorder.Start!.Settings.Hidden.Architecture);
+        Assert.StartsWith("784-100-50-10, cross-entropy, autograd gradients", Backprop.Cli.Display.Summary.Describe(recorder.Start).First(), StringComparison.Ordinal);
+        var ckpt = CheckpointFile.Load(outcome.Folder.Checkpoint);
+        Assert.Equal([100, 50], ckpt.Settings.Hidden.Widths);
+        Assert.Equal([("0.weight", "100,784"), ("0.bias", "100"), ("2.weight", "50,100"), ("2.bias", "50"), ("4.weight", "10,50"), ("4.bias", "10")],
+            ckpt.Weights.Select(w => (w.Name, string.Join(",", w.Shape))));
+    }
+
+    [Fact]
+    public void A_format_2_checkpoint_of_one_hidden_layer_evaluates_and_resumes_into_format_3()
+    {
+        // Written by backprop 0.1.0 (commit 157d651, checkpoint format 2, "hidden": 2): train --epochs 1 --hidden 2 --lr 0.1.
+        var fixture = Repo.Fixture("format2-784-2-10.ckpt");
+        Assert.Equal(2u, BitConverter.ToUInt32(File.ReadAllBytes(fixture), "backprop-checkpoint\n".Length));
+        using var dir = new TempDir();
+        using var copy = new TempDir();
+        var old = dir.File("checkpoint.ckpt");
+        File.Copy(fixture, old);
+        var loaded = CheckpointFile.Load(old);
+        CheckpointFile.Save(copy.File("checkpoint.ckpt"), loaded); // the same checkpoint, written in format 3
+
+        var (code, stdout, stderr) = BackpropAppTests.Run("evaluate", old, "--data", Repo.Data, "--device", "cpu", "--png", dir.File("cm.png"));
+        var resumed = TrainRun.Execute(Request(dir.Path, new TrainOverrides(Epochs: 2), resume: old), new Recorder());
+        var fromCopy = TrainRun.Execute(Request(copy.Path, new TrainOverrides(Epochs: 2), resume: copy.File("checkpoint.ckpt")), new Recorder());
+
+        Assert.Equal(new TrainSettings(Hidden: 2, LearningRate: 0.1, Epochs: 1), loaded.Settings);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("784-2-10 after 1 epoch(s), cross_entropy, autograd gradients", stdout);
+        Assert.Equal(TrainStatus.Completed, resumed.Status);
+        Assert.Equal([loaded.History[0], resumed.History[1]], resumed.History);
+        var after = CheckpointFile.Load(old);
+        Assert.Equal(3u, BitConverter.ToUInt32(File.ReadAllBytes(old), "backprop-checkpoint\n".Length));
+        Assert.Equal(loaded.Settings with { Epochs = 2 }, after.Settings);
+        Assert.Equal(CheckpointFile.Load(fromCopy.Folder.Checkpoint).Weights.SelectMany(w => w.Values), after.Weights.SelectMany(w => w.Values));
     }
 
     [Fact]
