@@ -10,6 +10,7 @@ namespace Backprop.Tests;
 /// README.md's "Using the library" program, as a user takes it: its code block, word for word but for the path in its
 /// <c>#:project</c> line, run as a file-based program from a folder outside the repository.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed partial class ReadmeExampleTests
 {
     // One folder per clone, kept between runs, so that dotnet run builds the program again only when the README changes.
@@ -47,7 +48,7 @@ public sealed partial class ReadmeExampleTests
         return program;
     }
 
-    private static (int Code, string Out, string Err) Run(Dictionary<string, string> env)
+    private static (int Code, string Out, string Err) Run(Dictionary<string, string?> env)
     {
         env["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         return ChildProcess.Run("dotnet", ["run", "mnist.cs"], TimeSpan.FromMinutes(8), env, cwd: Folder);

@@ -6,7 +6,8 @@ using Backprop.Cli.Runs;
 namespace Backprop.Tests.Cli;
 
 /// <summary>The runner's commands called in-process, with their output captured.</summary>
-public sealed class BackpropAppTests
+[Collection(MnistGroup.Name)]
+public sealed class BackpropAppTests(TrainedRun run)
 {
     internal static (int Code, string Out, string Err) Run(params string[] args)
     {
@@ -212,7 +213,7 @@ public sealed class BackpropAppTests
     public void Evaluating_a_runs_checkpoint_and_its_exported_pt_keeps_both_confusion_pngs()
     {
         using var dir = new TempDir();
-        Assert.Equal(0, Run("train", "--epochs", "1", "--hidden", "10", "--out", dir.Path).Code);
+        run.CopyTo(dir.Path);
         Assert.Equal(0, Run("export", dir.File("checkpoint.ckpt"), "--format", "pt").Code); // checkpoint.pt beside checkpoint.ckpt
 
         var (ckpt, ckptOut, ckptErr) = Run("evaluate", dir.File("checkpoint.ckpt"));

@@ -24,9 +24,10 @@ public sealed class EtaTests
 
         var (epoch, run) = eta.Left()!.Value;
 
-        // 5 training batches left at 1 s, 4 validation batches at two thirds of a training batch; then one more such epoch.
-        Assert.Equal(5 + (4 * Eta.ValidPerTrainBatch), Seconds(epoch), 6);
-        Assert.Equal(Seconds(epoch) + 10 + (4 * Eta.ValidPerTrainBatch), Seconds(run), 6);
+        // 5 training batches left at 1 s, 4 validation batches at two thirds of a training batch (8/3 s); then one more such
+        // epoch, 10 s and 8/3 s.
+        Assert.Equal(23.0 / 3, Seconds(epoch), 6);
+        Assert.Equal(61.0 / 3, Seconds(run), 6);
     }
 
     [Fact]

@@ -1,27 +1,17 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Backprop.Cli.Runs;
 using Backprop.Data;
+using Mono.Unix.Native;
 
 namespace Backprop.Tests.Cli;
 
 /// <summary>Hostile conditions that need a process (issue 16): a full disk, a signal, a second run, a FIFO.</summary>
+[Trait("Category", "Process")]
 public sealed class HardeningProcessTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args) => ChildProcess.Run("dotnet", [Repo.RunnerDll, .. args], TimeSpan.FromMinutes(5));
-
-    private static Process Start(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = Repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Repo.RunnerDll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        return Process.Start(psi)!;
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => ChildProcess.Runner(args);
 
     private static void Sh(string file, params string[] args) => Assert.Equal(0, ChildProcess.Run(file, args, TimeSpan.FromMinutes(1)).Code);
-
-    private static void Signal(Process p, string signal) => Sh("kill", $"-{signal}", p.Id.ToString(CultureInfo.InvariantCulture));
 
     // Class 1: the disk fills after the first epoch's checkpoint.
     [RootFact]
@@ -74,19 +64,16 @@ public sealed class HardeningProcessTests
 
     // Class 10: a second run into a held folder; a killed run's lock is not stale.
     [Fact]
-    public async Task A_second_run_into_a_held_folder_is_refused_with_the_first_ones_pid_and_a_killed_run_leaves_no_stale_lock()
+    public void A_second_run_into_a_held_folder_is_refused_with_the_first_ones_pid_and_a_killed_run_leaves_no_stale_lock()
     {
         using var dir = new TempDir();
-        using var first = Start("train", "--epochs", "100", "--device", "cpu", "--out", dir.Path);
-        var output = first.StandardOutput.ReadToEndAsync();
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (!File.Exists(dir.File("checkpoint.ckpt")) && DateTime.UtcNow < deadline && !first.HasExited) await Task.Delay(50);
+        using var first = ChildProcess.StartRunner("train", "--epochs", "100", "--device", "cpu", "--out", dir.Path);
+        first.WaitUntil(() => File.Exists(dir.File("checkpoint.ckpt")), TimeSpan.FromMinutes(3));
         Assert.False(first.HasExited, "the first run ended before its first checkpoint");
 
         var (code, _, err) = Run("train", "--epochs", "1", "--device", "cpu", "--out", dir.Path);
         first.Kill();
-        await first.WaitForExitAsync();
-        await output;
+        Assert.True(first.WaitForExit(TimeSpan.FromMinutes(1)), "the first run outlived SIGKILL");
 
         Assert.Equal(1, code);
         Assert.Contains($"in use by another backprop run (process {first.Id})", err);
@@ -97,20 +84,18 @@ public sealed class HardeningProcessTests
     // Class 9: the first SIGTERM outside train's batch loop ends the process. bench runs for tens of seconds (gradcheck now
     // ends within 3 s, too soon to be signalled reliably), and it once printed "stopping after this batch" and ran on.
     [Fact]
-    public async Task A_first_SIGTERM_ends_bench_at_once_with_exit_130()
+    public void A_first_SIGTERM_ends_bench_at_once_with_exit_130()
     {
-        using var p = Start("bench", "--epochs", "50");
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        using var p = ChildProcess.StartRunner("bench", "--epochs", "50");
+        Thread.Sleep(TimeSpan.FromSeconds(3));
         Assert.False(p.HasExited, "bench ended before the signal");
 
-        Signal(p, "TERM");
+        p.Signal(Signum.SIGTERM);
 
         Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "bench ran on after SIGTERM");
         Assert.Equal(130, p.ExitCode);
-        Assert.DoesNotContain("stopping after this batch", await stderr);
-        Assert.DoesNotContain("final_vs_raw", await stdout);
+        Assert.DoesNotContain("stopping after this batch", p.Err);
+        Assert.DoesNotContain("final_vs_raw", p.Out);
     }
 
     // Class 9: a FIFO where a checkpoint or a data file belongs is refused, not opened.
@@ -118,9 +103,9 @@ public sealed class HardeningProcessTests
     public void A_fifo_as_checkpoint_or_data_is_refused_without_blocking()
     {
         using var dir = new TempDir();
-        Sh("mkfifo", dir.File("ckpt"));
+        dir.Fifo("ckpt");
         Directory.CreateDirectory(dir.File("data"));
-        Sh("mkfifo", dir.File("data/mnist.pkl.gz"));
+        dir.Fifo("data/mnist.pkl.gz");
 
         var (resume, _, resumeErr) = Run("train", "--resume", dir.File("ckpt"));
         var (info, _, infoErr) = Run("data", "info", "--data", dir.File("data/mnist.pkl.gz"));
@@ -141,7 +126,7 @@ public sealed class HardeningProcessTests
         using var dir = new TempDir();
         foreach (var file in Directory.GetFiles(Repo.MnistIdx, "*-ubyte.gz"))
             if (Path.GetFileName(file) != name) File.Copy(file, dir.File(Path.GetFileName(file)));
-        Sh("mkfifo", dir.File(name));
+        dir.Fifo(name);
 
         var (info, _, infoErr) = Run("data", "info", "--data", dir.Path);
         var (train, _, trainErr) = Run("train", "--epochs", "1", "--device", "cpu", "--data", dir.Path, "--out", dir.File("run"));
@@ -174,7 +159,7 @@ public sealed class HardeningProcessTests
         using (RunFolder.Prepare(run))
         {
             File.Delete(Path.Combine(run, ".backprop.pid"));
-            Sh("mkfifo", Path.Combine(run, ".backprop.pid"));
+            dir.Fifo("run/.backprop.pid");
             var (busy, _, busyErr) = Run("train", "--epochs", "1", "--out", run);
             Assert.Equal(1, busy);
             Assert.Contains("in use by another backprop run (process unknown)", busyErr);
@@ -218,8 +203,8 @@ public sealed class HardeningProcessTests
     public void A_fifo_named_pt_or_safetensors_is_refused_without_blocking()
     {
         using var dir = new TempDir();
-        Sh("mkfifo", dir.File("m.pt"));
-        Sh("mkfifo", dir.File("m.safetensors"));
+        dir.Fifo("m.pt");
+        dir.Fifo("m.safetensors");
 
         var (evaluate, _, evaluateErr) = Run("evaluate", dir.File("m.pt"));
         var (predict, _, predictErr) = Run("predict", dir.File("m.safetensors"), "digit.png");
@@ -237,8 +222,8 @@ public sealed class HardeningProcessTests
     public void A_closed_standard_output_is_named_and_a_malformed_locale_is_harmless()
     {
         var (closed, _, closedErr) = ChildProcess.Run("/bin/sh", ["-c", $"exec dotnet '{Repo.RunnerDll}' info >&-"], TimeSpan.FromMinutes(2));
-        var (locale, localeOut, localeErr) = ChildProcess.Run("dotnet", [Repo.RunnerDll, "info"], TimeSpan.FromMinutes(2), new Dictionary<string, string> { ["LC_ALL"] = "x@y.z" });
-        var (german, germanOut, _) = ChildProcess.Run("dotnet", [Repo.RunnerDll, "gradcheck"], TimeSpan.FromMinutes(2), new Dictionary<string, string> { ["LC_ALL"] = "de_DE.UTF-8" });
+        var (locale, localeOut, localeErr) = ChildProcess.Run("dotnet", [Repo.RunnerDll, "info"], TimeSpan.FromMinutes(2), new Dictionary<string, string?> { ["LC_ALL"] = "x@y.z" });
+        var (german, germanOut, _) = ChildProcess.Run("dotnet", [Repo.RunnerDll, "gradcheck"], TimeSpan.FromMinutes(2), new Dictionary<string, string?> { ["LC_ALL"] = "de_DE.UTF-8" });
 
         Assert.Equal(1, closed);
         Assert.Contains("standard output is closed", closedErr);
@@ -251,25 +236,18 @@ public sealed class HardeningProcessTests
 
     // Class 12: SIGHUP ends the command as SIGTERM does, and the fast exit leaves none of the runtime's files in $TMPDIR.
     [Fact]
-    public async Task A_hang_up_ends_the_command_with_130_and_leaves_no_runtime_files_in_tmpdir()
+    public void A_hang_up_ends_the_command_with_130_and_leaves_no_runtime_files_in_tmpdir()
     {
         using var tmp = new TempDir();
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = Repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Repo.RunnerDll, "bench", "--epochs", "50" }) psi.ArgumentList.Add(a);
-        psi.Environment["TMPDIR"] = tmp.Path;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        using var p = ChildProcess.Start("dotnet", [Repo.RunnerDll, "bench", "--epochs", "50"], new Dictionary<string, string?> { ["TMPDIR"] = tmp.Path });
+        Thread.Sleep(TimeSpan.FromSeconds(3));
         Assert.False(p.HasExited, "bench ended before the signal");
         Assert.NotEmpty(Directory.GetFileSystemEntries(tmp.Path, $"*-{p.Id}-*")); // the runtime's pipes and socket, while it runs
 
-        Signal(p, "HUP");
+        p.Signal(Signum.SIGHUP);
 
         Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "bench ran on after SIGHUP");
         Assert.Equal(130, p.ExitCode);
-        await stdout;
-        await stderr;
         Assert.Empty(Directory.GetFileSystemEntries(tmp.Path));
     }
 }

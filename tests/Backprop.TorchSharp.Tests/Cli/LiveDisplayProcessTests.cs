@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace Backprop.Tests.Cli;
 
 /// <summary>
@@ -10,6 +7,7 @@ namespace Backprop.Tests.Cli;
 public sealed class LiveDisplayProcessTests
 {
     [ScriptFact]
+    [Trait("Category", "Process")]
     public void Ctrl_C_in_a_terminal_leaves_a_clean_screen_and_the_terminal_as_it_was()
     {
         using var dir = new TempDir();
@@ -18,44 +16,17 @@ public sealed class LiveDisplayProcessTests
         // script runs this with $SHELL, set below to /bin/sh so that every machine runs the same shell (dash on Debian). The
         // pty's Ctrl+C signals that shell too, and a dash left with SIGINT's default dies there, before echoing the exit
         // code. Trapping it (not ignoring it: the runner must get SIGINT) keeps the shell alive until the runner exits.
-        var psi = new ProcessStartInfo("script", ["-q", "-e", "-f", "-c", $"trap : INT; stty cols 120 rows 40; {train}; echo \"exit=$?\"; stty -a", "/dev/null"])
-        {
-            WorkingDirectory = Repo.Root,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.Environment.Remove("CI"); // the live display is off under CI
-        psi.Environment["TERM"] = "xterm-256color";
-        psi.Environment["SHELL"] = "/bin/sh";
-        using var p = Process.Start(psi)!;
-        var output = new StringBuilder();
-        var stderr = p.StandardError.ReadToEndAsync();
-        var buffer = new char[4096];
-        var sent = false;
-        var deadline = Stopwatch.StartNew();
-        while (p.StandardOutput.Read(buffer, 0, buffer.Length) is var n and > 0)
-        {
-            output.Append(buffer, 0, n);
-            if (!sent && output.ToString().Contains("epoch 2/3 ", StringComparison.Ordinal))
-            {
-                p.StandardInput.Write('\u0003'); // what Ctrl+C types: the terminal turns it into SIGINT
-                p.StandardInput.Flush();
-                sent = true;
-            }
-            if (deadline.Elapsed > TimeSpan.FromMinutes(5))
-            {
-                p.Kill(entireProcessTree: true);
-                Assert.Fail($"the run did not end in 5 minutes; it printed:\n{output}");
-            }
-        }
-        p.WaitForExit();
-        var raw = output.ToString();
-        Assert.True(sent, $"epoch 2's progress never showed; the run printed:\n{raw}\n{stderr.Result}");
+        // The live display is off under CI, so CI is removed.
+        using var p = ChildProcess.Start("script", ["-q", "-e", "-f", "-c", $"trap : INT; stty cols 120 rows 40; {train}; echo \"exit=$?\"; stty -a", "/dev/null"],
+            new Dictionary<string, string?> { ["CI"] = null, ["TERM"] = "xterm-256color", ["SHELL"] = "/bin/sh" }, input: true);
+        var inEpoch2 = p.WaitUntil(() => p.Out.Contains("epoch 2/3 ", StringComparison.Ordinal), TimeSpan.FromMinutes(5));
+        Assert.True(inEpoch2, $"epoch 2's progress never showed; the run printed:\n{p.Out}\n{p.Err}");
+        p.Type("\u0003"); // what Ctrl+C types: the terminal turns it into SIGINT
+        var (_, raw, stderr) = p.Wait(TimeSpan.FromMinutes(5));
 
         var screen = Screen.Replay(raw, width: 120);
         var text = string.Join('\n', screen);
-        Assert.True(text.Contains("exit=130", StringComparison.Ordinal), $"the run did not end with exit code 130; the screen:\n{text}\n{stderr.Result}");
+        Assert.True(text.Contains("exit=130", StringComparison.Ordinal), $"the run did not end with exit code 130; the screen:\n{text}\n{stderr}");
         Assert.DoesNotContain("^C", raw[..raw.IndexOf("exit=", StringComparison.Ordinal)]); // the terminal's own echo, which would land in the last frame
         // The frames drew epoch 1's validation pass to its end (its last batch is always drawn) and both ETAs (issue 26).
         Assert.Contains("epoch 1/3 ", raw);

@@ -2,14 +2,13 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using Backprop.Cli;
 using Backprop.Cli.Runs;
-using Backprop.Data;
 using ICSharpCode.SharpZipLib.Checksum;
 using StbImageWriteSharp;
 using static TorchSharp.torch;
 
 namespace Backprop.Tests.Cli;
 
-/// <summary>A model trained for one epoch, its own predictions on the first test digits, and those digits as picture files.</summary>
+/// <summary>The shared one-epoch model (<see cref="TrainedRun"/>), its own predictions on the first test digits, and those digits as picture files.</summary>
 public sealed class PredictFixture : IDisposable
 {
     public const int Digits = 50;
@@ -24,10 +23,10 @@ public sealed class PredictFixture : IDisposable
     /// <summary>The same digits' bytes (784 each).</summary>
     public byte[][] Bytes { get; }
 
-    public PredictFixture()
+    public PredictFixture(TrainedRun run, MnistFixture data)
     {
-        Checkpoint = TrainRun.Execute(new TrainRequest { Overrides = new TrainOverrides(Epochs: 1), DataDir = Repo.Data, Device = "cpu", OutDir = Dir.File("run") }, new SilentObserver()).Folder.Checkpoint;
-        using var mnist = Mnist.Load(Repo.Data);
+        Checkpoint = run.Checkpoint;
+        var mnist = data.Mnist;
         using var model = CheckpointModel.Load(CheckpointFile.Load(Checkpoint), Checkpoint, CPU);
         using var scope = NewDisposeScope();
         var x = mnist.XTest[..Digits];
@@ -39,6 +38,7 @@ public sealed class PredictFixture : IDisposable
 }
 
 /// <summary><c>backprop predict</c> on pictures made from MNIST test digits, and on files that are not pictures of a digit.</summary>
+[Collection(MnistGroup.Name)]
 public sealed class PredictCommandTests(PredictFixture f) : IClassFixture<PredictFixture>
 {
     /// <summary>

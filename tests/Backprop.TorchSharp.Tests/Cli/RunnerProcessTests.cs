@@ -1,16 +1,15 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Backprop.Native;
+using Mono.Unix.Native;
 
 namespace Backprop.Tests.Cli;
 
 /// <summary>Runs the console runner, <c>backprop</c>, as a process, the way a user does.</summary>
+[Trait("Category", "Process")]
 public sealed class RunnerProcessTests
 {
-    private static (int Code, string Out, string Err) Run(IReadOnlyDictionary<string, string>? env, params string[] args)
-    {
-        return ChildProcess.Run("dotnet", [Repo.RunnerDll, .. args], TimeSpan.FromMinutes(5), env);
-    }
+    private static (int Code, string Out, string Err) Run(IReadOnlyDictionary<string, string?>? env, params string[] args) =>
+        ChildProcess.Run("dotnet", [Repo.RunnerDll, .. args], TimeSpan.FromMinutes(5), env);
 
     [Fact]
     public void Gradcheck_passes_and_writes_every_row_as_json()
@@ -55,7 +54,7 @@ public sealed class RunnerProcessTests
     {
         using var dir = new TempDir();
         (int Code, string Out, string Err) Here(params string[] args) =>
-            ChildProcess.Run("dotnet", [Repo.RunnerDll, .. args], TimeSpan.FromMinutes(5), new Dictionary<string, string> { ["CI"] = "1" }, cwd: dir.Path);
+            ChildProcess.Run("dotnet", [Repo.RunnerDll, .. args], TimeSpan.FromMinutes(5), new Dictionary<string, string?> { ["CI"] = "1" }, cwd: dir.Path);
 
         var first = Here("train", "--epochs", "1", "--hidden", "10", "--out", "runs/wide", "--metrics", "wide.jsonl");
         var resumed = Here("train", "--resume", "runs/wide/checkpoint.ckpt", "--epochs", "2");
@@ -87,35 +86,24 @@ public sealed class RunnerProcessTests
     }
 
     [Fact]
-    public async Task A_stop_signal_ends_the_run_after_the_epoch_s_checkpoint_and_says_how_to_resume()
+    public void A_stop_signal_ends_the_run_after_the_epoch_s_checkpoint_and_says_how_to_resume()
     {
         using var dir = new TempDir();
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = Repo.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Repo.RunnerDll, "train", "--epochs", "100", "--out", dir.Path })
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (!File.Exists(dir.File("metrics.jsonl")) && DateTime.UtcNow < deadline && !p.HasExited) await Task.Delay(50);
+        using var p = ChildProcess.StartRunner("train", "--epochs", "100", "--out", dir.Path);
+        p.WaitUntil(() => File.Exists(dir.File("metrics.jsonl")), TimeSpan.FromMinutes(3));
         Assert.False(p.HasExited, "backprop ended before its first epoch was saved");
 
         // SIGTERM, handled as Ctrl+C's SIGINT is: a test host started in the background may inherit SIGINT as ignored.
-        using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-            Assert.Equal(0, kill.ExitCode);
-        }
+        p.Signal(Signum.SIGTERM);
 
         Assert.True(p.WaitForExit(TimeSpan.FromMinutes(1)), "backprop did not stop after SIGTERM");
-        Assert.True(p.ExitCode == 130, $"exit code {p.ExitCode}: {await stderr}");
-        Assert.Contains($"--resume {dir.File("checkpoint.ckpt")}", await stderr);
+        Assert.True(p.ExitCode == 130, $"exit code {p.ExitCode}: {p.Err}");
+        Assert.Contains($"--resume {dir.File("checkpoint.ckpt")}", p.Err);
         var epochs = Backprop.Cli.Runs.CheckpointFile.Load(dir.File("checkpoint.ckpt")).Epochs;
         Assert.InRange(epochs, 1, 99);
         Assert.Equal(epochs, File.ReadAllLines(dir.File("metrics.jsonl")).Length);
         Assert.True(File.Exists(dir.File("curves.png")));
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
-        await stdout;
     }
 
     [Fact]
@@ -124,7 +112,7 @@ public sealed class RunnerProcessTests
         TorchNative.EnsureLoaded();
         using var cache = new TempDir();
 
-        var (code, _, stderr) = Run(new Dictionary<string, string> { ["BACKPROP_NATIVE_CACHE"] = cache.Path }, "fly");
+        var (code, _, stderr) = Run(new Dictionary<string, string?> { ["BACKPROP_NATIVE_CACHE"] = cache.Path }, "fly");
 
         Assert.Equal(2, code); // native load happened first and succeeded; only the command was wrong
         Assert.DoesNotContain("libLibTorchSharp", stderr);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text;
 using Backprop.Cli;
 using Backprop.Cli.Runs;
@@ -32,7 +33,7 @@ public sealed class StateDictHardeningTests
         for (var i = 0; i < tensors.Count; i++)
         {
             using var s = zip.CreateEntry($"archive/data/{i}").Open();
-            foreach (var v in tensors[i].Storage) s.Write(BitConverter.GetBytes(v));
+            s.Write(MemoryMarshal.AsBytes(tensors[i].Storage.AsSpan())); // in the machine's byte order, as torch.save writes it
         }
         using (var s = zip.CreateEntry("archive/version").Open()) s.Write("3\n"u8);
     }

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 namespace Backprop.Tests.Cli;
 
 /// <summary>The runner as a .NET tool: packed, installed from a local folder into a tool path, and run, as README.md says.</summary>
+[Trait("Category", "Process")]
 public sealed partial class ToolPackageTests
 {
     [Fact]
@@ -68,13 +69,13 @@ public sealed partial class ToolPackageTests
 
         // Started outside the repository, the tool finds no data: info still exits 0 and says where it looked, absolutely.
         Directory.CreateDirectory(dir.File("elsewhere"));
-        var lost = ChildProcess.Run(backprop, ["info"], TimeSpan.FromMinutes(2), new Dictionary<string, string> { ["BACKPROP_DATA"] = "" }, cwd: dir.File("elsewhere"));
+        var lost = ChildProcess.Run(backprop, ["info"], TimeSpan.FromMinutes(2), new Dictionary<string, string?> { ["BACKPROP_DATA"] = "" }, cwd: dir.File("elsewhere"));
         Assert.True(lost.Code == 0, lost.Out + lost.Err);
         Assert.Contains($"none found. $BACKPROP_DATA is not set, and no folder from {dir.File("elsewhere")} upwards, nor from {dir.File("tools")}", lost.Out);
         Assert.Contains("pass --data DIR", lost.Out);
 
         // The installed tool trains and draws its plots (ScottPlot, with SkiaSharp's natives from the package).
-        var train = ChildProcess.Run(backprop, ["train", "--epochs", "1", "--out", dir.File("run")], TimeSpan.FromMinutes(3), new Dictionary<string, string> { ["CI"] = "1" });
+        var train = ChildProcess.Run(backprop, ["train", "--epochs", "1", "--out", dir.File("run")], TimeSpan.FromMinutes(3), new Dictionary<string, string?> { ["CI"] = "1" });
         Assert.True(train.Code == 0, $"the installed tool's train failed:\n{train.Out}\n{train.Err}");
         foreach (var png in new[] { "curves.png", "top_losses.png" }) Assert.True(new FileInfo(dir.File(Path.Combine("run", png))).Length > 10_000, png);
     }

@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 
 namespace Backprop.Tests.Data;
 
-public sealed class CollateTests(MnistFixture data) : IClassFixture<MnistFixture>
+[Collection(MnistGroup.Name)]
+public sealed class CollateTests(MnistFixture data)
 {
     [Fact]
     public void Gather_gives_the_lesson_s_stacked_batch_in_one_op_per_tensor()

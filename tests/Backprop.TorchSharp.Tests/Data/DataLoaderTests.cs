@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 
 namespace Backprop.Tests.Data;
 
-public sealed class DataLoaderTests(MnistFixture data) : IClassFixture<MnistFixture>
+[Collection(MnistGroup.Name)]
+public sealed class DataLoaderTests(MnistFixture data)
 {
     [Fact]
     public void The_first_batch_is_the_lesson_s()

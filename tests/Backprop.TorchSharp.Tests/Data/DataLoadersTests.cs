@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 
 namespace Backprop.Tests.Data;
 
-public sealed class DataLoadersTests(MnistFixture data) : IClassFixture<MnistFixture>
+[Collection(MnistGroup.Name)]
+public sealed class DataLoadersTests(MnistFixture data)
 {
     [Fact]
     public void GetDls_shuffles_training_and_validates_in_order_with_twice_the_batch()

@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 
 namespace Backprop.Tests.Data;
 
-public sealed class DatasetTests(MnistFixture data) : IClassFixture<MnistFixture>
+[Collection(MnistGroup.Name)]
+public sealed class DatasetTests(MnistFixture data)
 {
     [Fact]
     public void A_range_is_the_lesson_s_train_ds_0_5()

@@ -4,7 +4,8 @@ using TorchSharp;
 
 namespace Backprop.Tests.Data;
 
-public sealed class MnistPickleTests
+[Collection(MnistGroup.Name)]
+public sealed class MnistPickleTests(MnistFixture data)
 {
     private static string Small => Repo.Fixture("mnist-small.pkl.gz");
 
@@ -22,7 +23,7 @@ public sealed class MnistPickleTests
     {
         // The fixture holds train images 0-4, valid = training images 50,000-50,002 and test images 0-1, pickled by numpy.
         using var p = MnistPickle.Load(Small);
-        using var idx = Mnist.Load(Repo.Data);
+        var idx = data.Mnist;
 
         Assert.Equal([5, 784], p.XTrain.shape);
         Assert.Equal([5], p.YTrain.shape);

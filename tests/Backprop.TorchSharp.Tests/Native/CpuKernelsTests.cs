@@ -72,6 +72,7 @@ public sealed class CpuKernelsTests
     // float32), got once from libtorch reading ATEN_CPU_CAPABILITY from the environment it started with, once from the
     // runner's pin: equal for each capability, and different between them, so the pin is what libtorch ran on.
     [PinnableFact]
+    [Trait("Category", "Process")]
     public void Pinning_each_capability_changes_a_trained_loss_exactly_as_libtorch_s_own_variable_does()
     {
         CpuCapability[] capabilities = CpuKernels.IsSupported(CpuCapability.Avx512)
@@ -89,12 +90,13 @@ public sealed class CpuKernelsTests
 
     // DOTNET_EnableAVX512=0: a CPU without AVX-512, as .NET (and so the pin's check) sees it.
     [PinnableFact]
+    [Trait("Category", "Process")]
     public void The_runner_refuses_a_pin_this_cpu_cannot_run_and_says_what_to_use()
     {
         using var dir = new TempDir();
 
         var (code, _, stderr) = ChildProcess.Run("dotnet", [Repo.RunnerDll, "train", "--epochs", "1", "--cpu-kernels", "avx512", "--out", dir.Path], TimeSpan.FromMinutes(3),
-            new Dictionary<string, string> { ["DOTNET_EnableAVX512"] = "0" });
+            new Dictionary<string, string?> { ["DOTNET_EnableAVX512"] = "0" });
 
         Assert.Equal(1, code);
         Assert.Contains("--cpu-kernels avx512 cannot be honoured", stderr);
@@ -105,7 +107,7 @@ public sealed class CpuKernelsTests
     private static (double TrainLoss, double ValidLoss, string? Aten, bool Pinned) OneEpoch(string[] kernels, string? variable)
     {
         using var dir = new TempDir();
-        var env = new Dictionary<string, string> { ["BACKPROP_CPU_KERNELS"] = "" };
+        var env = new Dictionary<string, string?> { ["BACKPROP_CPU_KERNELS"] = "" };
         if (variable is not null) env["ATEN_CPU_CAPABILITY"] = variable;
         var (code, _, stderr) = ChildProcess.Run("dotnet", [Repo.RunnerDll, "train", "--epochs", "1", "--device", "cpu", "--out", dir.Path, .. kernels], TimeSpan.FromMinutes(3), env);
         Assert.True(code == 0, stderr);

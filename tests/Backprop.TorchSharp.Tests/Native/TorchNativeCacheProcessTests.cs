@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Backprop.Data;
 using Backprop.Native;
 
@@ -8,30 +7,19 @@ namespace Backprop.Tests.Native;
 /// A bad native-library cache location (issue 16, class 8): skipped for the next one, named in the loader's status, or
 /// refused with the real cause; never the current directory. As processes: the native loader runs once per process.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class TorchNativeCacheProcessTests
 {
     private static string Data => Path.Combine(Repo.Root, "data", "mnist");
 
-    /// <summary>Runs backprop in <paramref name="cwd"/> with the cache variables set as given (null: removed), after checking that nothing new appeared there.</summary>
+    /// <summary>Runs backprop in <paramref name="cwd"/> with the cache variables set as given (null: removed), and checks that nothing appeared there.</summary>
     private static (int Code, string Out, string Err) Run(string cwd, Dictionary<string, string?> env, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(Repo.RunnerDll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var name in new[] { "BACKPROP_NATIVE_CACHE", "XDG_CACHE_HOME" }) psi.Environment.Remove(name);
-        foreach (var (k, v) in env)
-            if (v is null) psi.Environment.Remove(k);
-            else psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail("backprop did not finish in 3 minutes");
-        }
+        var cache = new Dictionary<string, string?> { ["BACKPROP_NATIVE_CACHE"] = null, ["XDG_CACHE_HOME"] = null };
+        foreach (var (k, v) in env) cache[k] = v;
+        var result = ChildProcess.Run("dotnet", [Repo.RunnerDll, .. args], TimeSpan.FromMinutes(3), cache, cwd);
         Assert.Empty(Directory.EnumerateFileSystemEntries(cwd)); // never the current directory
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        return result;
     }
 
     // The cache's key folder for this build's library: the one this test process uses too.

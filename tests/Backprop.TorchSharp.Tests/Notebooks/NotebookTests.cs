@@ -37,21 +37,22 @@ public sealed partial class NotebookTests
     // The kernels as the environment gives them (pinned to AVX2 unless BACKPROP_CPU_KERNELS says otherwise), once per notebook.
     private static (int Code, string Out) Run(string notebook) => Run(notebook, []);
 
-    private static (int Code, string Out) Run(string notebook, Dictionary<string, string> env) =>
+    private static (int Code, string Out) Run(string notebook, Dictionary<string, string?> env) =>
         Runs.GetOrAdd(notebook + string.Concat(env.Select(kv => $" {kv.Key}={kv.Value}")), _ => new(() =>
         {
             var (code, stdout, stderr) = ChildProcess.Run("dotnet", ["run", Path.Combine("notebooks", notebook + ".cs")], TimeSpan.FromMinutes(8),
-                new Dictionary<string, string>(env) { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" });
+                new Dictionary<string, string?>(env) { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" });
             return (code, stdout.ReplaceLineEndings("\n") + stderr);
         })).Value;
 
     // As on a CPU the pin does not cover: DOTNET_EnableAVX2=0 hides AVX2 from .NET, so the pin's check finds none. libtorch
     // then runs its own choice, here the widest it has (where that is AVX-512, some trained numbers differ from the course's).
-    private static Dictionary<string, string> Unpinned() => CpuKernels.IsSupported(CpuCapability.Avx512)
+    private static Dictionary<string, string?> Unpinned() => CpuKernels.IsSupported(CpuCapability.Avx512)
         ? new() { ["DOTNET_EnableAVX2"] = "0", ["ATEN_CPU_CAPABILITY"] = "avx512" }
         : new() { ["DOTNET_EnableAVX2"] = "0" };
 
     [Theory]
+    [Trait("Category", "Process")]
     [InlineData("03_backprop")]
     [InlineData("04_minibatch_training")]
     public void Runs_to_its_end_with_exit_code_0(string notebook)
@@ -62,6 +63,7 @@ public sealed partial class NotebookTests
     }
 
     [Theory]
+    [Trait("Category", "Process")]
     [InlineData("03_backprop")]
     [InlineData("04_minibatch_training")]
     public void Prints_the_course_s_sections_in_the_course_s_order(string notebook)
@@ -72,6 +74,7 @@ public sealed partial class NotebookTests
     }
 
     [Theory]
+    [Trait("Category", "Process")]
     [InlineData("03_backprop")]
     [InlineData("04_minibatch_training")]
     public void Lists_every_check_in_its_summary_and_each_passes(string notebook)
@@ -86,6 +89,7 @@ public sealed partial class NotebookTests
     // The course's numbers come with the AVX2 kernels; where no pin is possible (Arm, CPUs without AVX2) the notebooks
     // print their own and mark them, which the test below holds on every machine.
     [PinnedTheory]
+    [Trait("Category", "Process")]
     [InlineData("03_backprop")]
     [InlineData("04_minibatch_training")]
     public void With_the_pinned_kernels_prints_the_course_s_stored_output_of_every_cell_it_reproduces(string notebook)
@@ -102,6 +106,7 @@ public sealed partial class NotebookTests
     }
 
     [Theory]
+    [Trait("Category", "Process")]
     [InlineData("03_backprop", false)]
     [InlineData("04_minibatch_training", false)]
     [InlineData("04_minibatch_training", true)]
@@ -122,6 +127,7 @@ public sealed partial class NotebookTests
     }
 
     [Fact]
+    [Trait("Category", "Process")]
     public void Minibatch_training_s_own_loops_learn_and_its_validation_fit_reaches_the_course_s_level()
     {
         var output = Run("04_minibatch_training").Out;

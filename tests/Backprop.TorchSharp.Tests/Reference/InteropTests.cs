@@ -84,6 +84,8 @@ public abstract class InteropChecks<TModel>(TModel model) where TModel : Exporte
 }
 
 /// <summary>The lesson's 784-50-10 both ways; PyTorch trains 784-30-10.</summary>
+[Collection(MnistGroup.Name)]
+[Trait("Category", "Process")]
 public sealed class InteropTests(ExportedModel model) : InteropChecks<ExportedModel>(model), IClassFixture<ExportedModel>
 {
     protected override string PyTorchTrains => "30";
@@ -94,6 +96,8 @@ public sealed class InteropTests(ExportedModel model) : InteropChecks<ExportedMo
 /// <c>nn.Sequential(nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 50), nn.ReLU(), nn.Linear(50, 10))</c> and PyTorch scores it
 /// at our test accuracy; PyTorch trains 784-30-20-10 and we score it at PyTorch's.
 /// </summary>
+[Collection(MnistGroup.Name)]
+[Trait("Category", "Process")]
 public sealed class DeepInteropTests(DeepExportedModel model) : InteropChecks<DeepExportedModel>(model), IClassFixture<DeepExportedModel>
 {
     protected override string PyTorchTrains => "30,20";

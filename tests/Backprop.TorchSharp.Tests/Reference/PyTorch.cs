@@ -21,7 +21,7 @@ internal static class PyTorch
 
     /// <summary>As <see cref="Run(string, string[])"/>, with <paramref name="env"/> added to the environment.</summary>
     /// <exception cref="InvalidOperationException">The script failed: its exit code and standard error.</exception>
-    public static string Run(IReadOnlyDictionary<string, string>? env, string script, params string[] args)
+    public static string Run(IReadOnlyDictionary<string, string?>? env, string script, params string[] args)
     {
         var python = Python ?? throw new InvalidOperationException("no Python with PyTorch");
         var path = Path.Combine(Repo.Root, "tests", "Backprop.TorchSharp.Tests", "Reference", script);

@@ -13,7 +13,9 @@ namespace Backprop.Tests.Reference;
 /// ATEN_CPU_CAPABILITY; the default kernels even draw the initial weights' last bits otherwise than AVX2's), the five
 /// epochs on the pinned AVX2 kernels where the CPU has them.
 /// </summary>
-public sealed class PyTorchReferenceTests(PyTorchRun pytorch, MnistFixture data) : IClassFixture<PyTorchRun>, IClassFixture<MnistFixture>
+[Collection(MnistGroup.Name)]
+[Trait("Category", "Process")]
+public sealed class PyTorchReferenceTests(PyTorchRun pytorch, MnistFixture data) : IClassFixture<PyTorchRun>
 {
     [PyTorchFact]
     public void The_initial_weights_are_PyTorch_s_bit_for_bit()

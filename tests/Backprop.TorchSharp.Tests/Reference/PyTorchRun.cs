@@ -44,7 +44,7 @@ public sealed class PyTorchRun
         var dump = dir.File("dump.json");
         var stdout = PyTorch.Run("lesson04_fit.py", Repo.MnistIdx, "--seed", $"{Seed}", "--epochs", $"{Epochs}", "--dump", dump, "--steps", $"{Steps}");
         if (PinnedKernels.Impossible is null)
-            stdout = PyTorch.Run(new Dictionary<string, string> { ["ATEN_CPU_CAPABILITY"] = "avx2" }, "lesson04_fit.py", Repo.MnistIdx, "--seed", $"{Seed}", "--epochs", $"{Epochs}");
+            stdout = PyTorch.Run(new Dictionary<string, string?> { ["ATEN_CPU_CAPABILITY"] = "avx2" }, "lesson04_fit.py", Repo.MnistIdx, "--seed", $"{Seed}", "--epochs", $"{Epochs}");
         var metrics = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(MetricsLog.Parse).ToList();
         using var doc = JsonDocument.Parse(File.ReadAllText(dump));
         var root = doc.RootElement;

@@ -11,16 +11,16 @@ public sealed class FunctionsTests(MnistFixture mnist)
     public void The_model_on_x_valid_prints_the_lessons_numbers()
     {
         using var scope = NewDisposeScope();
-        var xValid = mnist.Data.XValid;
+        var xValid = mnist.Mnist.XValid;
 
         // Lesson 03 (seed 42): relu(lin(x_valid, w1, b1)) starts [0.00, 11.87, 0.00, ..., 5.48, 2.14, 15.30].
-        var t = Relu(Lin(xValid, mnist.W1, mnist.B1));
+        var t = Relu(Lin(xValid, mnist.Lesson03.W1, mnist.Lesson03.B1));
         Assert.Equal([10000L, 50], t.shape);
         TensorAssert.Printed([0.00, 11.87, 0.00], t[0, ..3]);
         TensorAssert.Printed([5.48, 2.14, 15.30], t[0, 47..]);
 
         // res = model(x_valid): [[25.75], [-13.06], [-114.79], ..., [-67.44], [-74.48], [-60.19]].
-        var res = Model(xValid, mnist.W1, mnist.B1, mnist.W2, mnist.B2);
+        var res = Model(xValid, mnist.Lesson03.W1, mnist.Lesson03.B1, mnist.Lesson03.W2, mnist.Lesson03.B2);
         Assert.Equal([10000L, 1], res.shape);
         TensorAssert.Printed([25.75, -13.06, -114.79], res[..3, 0]);
         TensorAssert.Printed([-67.44, -74.48, -60.19], res[9997.., 0]);
@@ -30,12 +30,12 @@ public sealed class FunctionsTests(MnistFixture mnist)
     public void The_mse_of_the_model_on_x_train_is_the_lessons_4308_76()
     {
         using var scope = NewDisposeScope();
-        var preds = Model(mnist.X, mnist.W1, mnist.B1, mnist.W2, mnist.B2);
+        var preds = Model(mnist.Mnist.XTrain, mnist.Lesson03.W1, mnist.Lesson03.B1, mnist.Lesson03.W2, mnist.Lesson03.B2);
 
         Assert.Equal([50000L, 1], preds.shape);
-        TensorAssert.Printed([4308.76], Mse(preds, mnist.Y).unsqueeze(0));
+        TensorAssert.Printed([4308.76], Mse(preds, mnist.Lesson03.Y).unsqueeze(0));
         // The lesson's diff = out[:, 0] - targ: [-35.97, -99.38, 4.72, ..., -60.12, -50.25, -12.35].
-        var diff = preds[.., 0] - mnist.Y;
+        var diff = preds[.., 0] - mnist.Lesson03.Y;
         TensorAssert.Printed([-35.97, -99.38, 4.72], diff[..3]);
         TensorAssert.Printed([-60.12, -50.25, -12.35], diff[49997..]);
     }
@@ -93,12 +93,12 @@ public sealed class FunctionsTests(MnistFixture mnist)
     {
         using var scope = NewDisposeScope();
 
-        var p = mnist.Inputs.Select(t => t.alias()).ToArray(); // handles of this test's own, so their G are the ones it set
+        var p = mnist.Lesson03.Inputs.Select(t => t.alias()).ToArray(); // handles of this test's own, so their G are the ones it set
 
-        var loss = ForwardAndBackward(p[0], mnist.Y, p[1], p[2], p[3], p[4]);
+        var loss = ForwardAndBackward(p[0], mnist.Lesson03.Y, p[1], p[2], p[3], p[4]);
 
         TensorAssert.Printed([4308.76], loss.unsqueeze(0));
-        foreach (var (t, reference) in p.Zip(mnist.Reference))
+        foreach (var (t, reference) in p.Zip(mnist.Lesson03.Reference))
         {
             TensorAssert.Close(reference, t.G, eps: 0.01);  // the lesson's test_close(..., eps=0.01)
             TensorAssert.RelClose(reference, t.G, 1e-4);    // and float32-tight relative to each gradient's scale

@@ -10,7 +10,7 @@ public sealed class GradCheckTests(MnistFixture mnist)
     private static IReadOnlyList<GradCheckRow>? s_rows;
 
     /// <summary>The whole check, run once for the tests that read its rows.</summary>
-    private IReadOnlyList<GradCheckRow> Rows => s_rows ??= GradCheck.Run(mnist.Data);
+    private IReadOnlyList<GradCheckRow> Rows => s_rows ??= GradCheck.Run(mnist.Mnist);
 
     [Fact]
     public void Every_manual_gradient_passes_against_autograd_on_mnist_and_finite_differences()

@@ -14,7 +14,7 @@ public sealed class LossesTests(MnistFixture mnist)
         using var l1 = nn.Linear(784, 50);
         using var l2 = nn.Linear(50, 10);
         using var _ = no_grad();
-        return l2.call(nn.functional.relu(l1.call(mnist.X)));
+        return l2.call(nn.functional.relu(l1.call(mnist.Mnist.XTrain)));
     }
 
     [Fact]
@@ -22,7 +22,7 @@ public sealed class LossesTests(MnistFixture mnist)
     {
         using var scope = NewDisposeScope();
         var pred = Lesson04Pred();
-        var y = mnist.Data.YTrain;
+        var y = mnist.Mnist.YTrain;
 
         // test_close(logsumexp(pred), pred.logsumexp(-1)); log_softmax against F.log_softmax.
         TensorAssert.Close(pred.logsumexp(-1), LogSumExp(pred), 1e-3);

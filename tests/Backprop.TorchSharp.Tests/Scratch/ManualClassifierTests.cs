@@ -40,7 +40,7 @@ public sealed class ManualClassifierTests(MnistFixture mnist)
 
         // Lesson 04: model = Model(m, nh, 10); preds = model(x_train[0:bs]); preds[0] is
         // [-0.09, -0.21, -0.08, 0.10, -0.04, 0.08, -0.04, -0.03, 0.01, 0.06].
-        var preds = mc.Forward(mnist.X[..Bs]);
+        var preds = mc.Forward(mnist.Mnist.XTrain[..Bs]);
         Assert.Equal([50L, 10], preds.shape);
         TensorAssert.Printed([-0.09, -0.21, -0.08, 0.10, -0.04, 0.08, -0.04, -0.03, 0.01, 0.06], preds[0]);
     }
@@ -142,7 +142,7 @@ public sealed class ManualClassifierTests(MnistFixture mnist)
         for (var i = 0; i < 100; i++)
         {
             using var scope = NewDisposeScope();
-            var (xb, yb) = (mnist.X[(i * Bs)..((i + 1) * Bs)], mnist.Data.YTrain[(i * Bs)..((i + 1) * Bs)]);
+            var (xb, yb) = (mnist.Mnist.XTrain[(i * Bs)..((i + 1) * Bs)], mnist.Mnist.YTrain[(i * Bs)..((i + 1) * Bs)]);
             var loss = F.cross_entropy(model.call(xb), yb);
             opt.zero_grad();
             loss.backward();
@@ -164,14 +164,14 @@ public sealed class ManualClassifierTests(MnistFixture mnist)
     {
         manual_seed(1);
         using var mc = ManualClassifier.Create();
-        var n = (int)mnist.X.shape[0];
+        var n = (int)mnist.Mnist.XTrain.shape[0];
         var losses = new List<float>();
         var live = new List<long>();
 
         for (var i = 0; i < n; i += Bs)
         {
             using var scope = NewDisposeScope();
-            var (xb, yb) = (mnist.X[i..(i + Bs)], mnist.Data.YTrain[i..(i + Bs)]);
+            var (xb, yb) = (mnist.Mnist.XTrain[i..(i + Bs)], mnist.Mnist.YTrain[i..(i + Bs)]);
             var loss = mc.Loss(xb, yb);
             mc.Backward();
             mc.Step(Lr);
@@ -181,7 +181,7 @@ public sealed class ManualClassifierTests(MnistFixture mnist)
 
         using var eval = NewDisposeScope();
         using var _ = no_grad();
-        var accuracy = (mc.Forward(mnist.Data.XValid).argmax(1) == mnist.Data.YValid).to_type(ScalarType.Float32).mean().item<float>();
+        var accuracy = (mc.Forward(mnist.Mnist.XValid).argmax(1) == mnist.Mnist.YValid).to_type(ScalarType.Float32).mean().item<float>();
         Assert.True(accuracy > 0.9, $"valid accuracy {accuracy:F3} after one epoch");
         Assert.True(losses[^3..].Average() < losses[0] / 4, $"loss {losses[0]:F2} at the start, {losses[^3..].Average():F2} at the end");
         Assert.Equal(live[10], live[^1]);
@@ -201,12 +201,12 @@ public sealed class ManualClassifierTests(MnistFixture mnist)
         Assert.Contains("Step before Backward", Assert.Throws<InvalidOperationException>(() => mc.Step(Lr)).Message);
         Assert.Contains("InputGradient before Backward", Assert.Throws<InvalidOperationException>(() =>
         {
-            mc.Loss(mnist.X[..Bs], mnist.Data.YTrain[..Bs]);
+            mc.Loss(mnist.Mnist.XTrain[..Bs], mnist.Mnist.YTrain[..Bs]);
             return mc.InputGradient();
         }).Message);
-        Assert.Contains("(50, 10)", Assert.Throws<ArgumentException>(() => mc.Loss(mnist.X[..Bs], mnist.Data.YTrain[..49])).Message);
+        Assert.Contains("(50, 10)", Assert.Throws<ArgumentException>(() => mc.Loss(mnist.Mnist.XTrain[..Bs], mnist.Mnist.YTrain[..49])).Message);
 
-        using (NewDisposeScope()) mc.Loss(mnist.X[..Bs], mnist.Data.YTrain[..Bs]);
+        using (NewDisposeScope()) mc.Loss(mnist.Mnist.XTrain[..Bs], mnist.Mnist.YTrain[..Bs]);
         Assert.Contains("same dispose scope", Assert.Throws<InvalidOperationException>(mc.Backward).Message);
 
         Assert.Throws<ArgumentException>(() => new ManualClassifier(zeros(784, 50), zeros(50), zeros(49, 10), zeros(10)));
@@ -237,7 +237,7 @@ public sealed class ManualClassifierTests(MnistFixture mnist)
         mc.CopyTo(l1, l2);
 
         using var _ = no_grad();
-        var xb = mnist.X[..Bs];
+        var xb = mnist.Mnist.XTrain[..Bs];
         TensorAssert.Close(mc.Forward(xb), l2.call(F.relu(l1.call(xb))), 1e-5);
         using var wrong = nn.Linear(784, 20);
         Assert.Throws<ArgumentException>(() => mc.CopyTo(wrong, l2));
@@ -256,7 +256,7 @@ public sealed class ManualClassifierTests(MnistFixture mnist)
         using var cpu = ManualClassifier.Create();
         manual_seed(1);
         using var gpu = ManualClassifier.Create(device: CUDA);
-        var (xb, yb) = (mnist.X[..Bs], mnist.Data.YTrain[..Bs]);
+        var (xb, yb) = (mnist.Mnist.XTrain[..Bs], mnist.Mnist.YTrain[..Bs]);
 
         for (var i = 0; i < 5; i++)
         {

@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 
 namespace Backprop.Tests.Training;
 
-public sealed class AutogradStepTests(MnistFixture data) : IClassFixture<MnistFixture>
+[Collection(MnistGroup.Name)]
+public sealed class AutogradStepTests(MnistFixture data)
 {
     [Fact]
     public void Step_returns_the_batch_loss_detached_and_updates_like_the_lesson_s_loop()

@@ -19,7 +19,9 @@ public sealed class BatchProgressTests
         var progress = new BatchProgress(epoch: 2, batch: 3, batchCount: 10, loss, lossSum, clock);
 
         Assert.Equal(1.5, progress.RunningLoss());
-        Assert.Equal(4 / clock.Elapsed.TotalSeconds, progress.BatchesPerSecond(), 9); // 4 batches (0 to 3) in the clock's time
+        Assert.InRange(progress.BatchesPerSecond(), 1, 4 / 0.020); // 4 batches (0 to 3) in the 20 ms or more the clock ran
+        var later = new BatchProgress(epoch: 2, batch: 7, batchCount: 10, loss, lossSum, clock);
+        Assert.Equal(2, later.BatchesPerSecond() / progress.BatchesPerSecond(), 12); // 8 batches against 4 on the same stopped clock
         Assert.Equal((2, 3, 10), (progress.Epoch, progress.Batch, progress.BatchCount));
         Assert.Same(loss, progress.Loss);
     }

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 
 namespace Backprop.Tests.Training;
 
-public sealed class FitTests(MnistFixture data) : IClassFixture<MnistFixture>
+[Collection(MnistGroup.Name)]
+public sealed class FitTests(MnistFixture data)
 {
     [Fact]
     public void With_the_lesson_s_settings_validation_accuracy_reaches_the_course_s_level_within_5_epochs()

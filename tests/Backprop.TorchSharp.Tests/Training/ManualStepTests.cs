@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 
 namespace Backprop.Tests.Training;
 
-public sealed class ManualStepTests(MnistFixture data) : IClassFixture<MnistFixture>
+[Collection(MnistGroup.Name)]
+public sealed class ManualStepTests(MnistFixture data)
 {
     [Theory]
     [InlineData(LossKind.CrossEntropy)]

@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 
 namespace Backprop.Tests.Training;
 
-public sealed class ModelsTests(MnistFixture data) : IClassFixture<MnistFixture>
+[Collection(MnistGroup.Name)]
+public sealed class ModelsTests(MnistFixture data)
 {
     [Fact]
     public void GetModel_is_784_50_10_with_SGD_at_the_lesson_s_rate()

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using Backprop.Cli;
 using Backprop.Cli.Runs;
-using Backprop.Data;
 #if ONNX_RUNTIME
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -12,25 +11,28 @@ using static TorchSharp.torch;
 namespace Backprop.Tests.Cli.Runs;
 
 /// <summary>
-/// One epoch of <c>backprop train</c> (the lesson's 784-50-10), exported by <c>backprop export</c> in all three formats, with
-/// our own logits on the test split to compare every reader's with. Made once per test class that asks for it.
+/// One epoch of <c>backprop train</c> (the lesson's 784-50-10: the shared <see cref="TrainedRun"/>), exported by
+/// <c>backprop export</c> in all three formats, with our own logits on the test split to compare every reader's with. Made
+/// once per test class that asks for it.
 /// </summary>
 public class ExportedModel : IDisposable
 {
     private readonly TempDir _dir = new();
 
-    public ExportedModel()
-        : this("50", new TrainOverrides(Epochs: 1))
+    public ExportedModel(TrainedRun run, MnistFixture data)
+        : this("50", _ => run.Checkpoint, data)
     {
     }
 
     /// <param name="hidden">The hidden layers, as <c>--hidden</c> takes them.</param>
-    /// <param name="overrides">What to train (one epoch, and these widths).</param>
-    internal ExportedModel(string hidden, TrainOverrides overrides)
+    /// <param name="train">Gives the checkpoint to export, trained into the folder it is given if need be.</param>
+    /// <param name="data">The shared MNIST, for our logits.</param>
+    internal ExportedModel(string hidden, Func<string, string> train, MnistFixture data)
     {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(data);
         Hidden = hidden;
-        var outcome = TrainRun.Execute(new TrainRequest { Overrides = overrides, DataDir = Repo.Data, Device = "cpu", OutDir = _dir.Path }, new SilentObserver());
-        Checkpoint = outcome.Folder.Checkpoint;
+        Checkpoint = train(_dir.File("run"));
         foreach (var (format, path) in new[] { ("pt", Pt), ("safetensors", Safetensors), ("onnx", Onnx) })
         {
             var (code, stdout, err) = BackpropAppTests.Run("export", Checkpoint, "--format", format, "--out", path);
@@ -38,7 +40,7 @@ public class ExportedModel : IDisposable
             Said[format] = stdout;
         }
         Weights = CheckpointFile.Load(Checkpoint).Weights;
-        using var mnist = Mnist.Load(Repo.Data);
+        var mnist = data.Mnist;
         using var model = CheckpointModel.Load(CheckpointFile.Load(Checkpoint), Checkpoint, CPU);
         using var noGrad = no_grad();
         using var logits = model.call(mnist.XTest);
@@ -102,7 +104,10 @@ public class ExportedModel : IDisposable
 /// The same model with two hidden layers, 784-100-50-10, trained by lesson 03's hand-written gradients: its state_dict keys
 /// are 0, 2 and 4, and its ONNX graph Gemm, Relu, Gemm, Relu, Gemm.
 /// </summary>
-public sealed class DeepExportedModel() : ExportedModel("100,50", new TrainOverrides(Hidden: new HiddenLayers(100, 50), Gradients: GradientKind.Manual, Epochs: 1));
+public sealed class DeepExportedModel(MnistFixture data) : ExportedModel("100,50", dir => TrainRun.Execute(new TrainRequest
+{
+    Overrides = new TrainOverrides(Hidden: new HiddenLayers(100, 50), Gradients: GradientKind.Manual, Epochs: 1), DataDir = Repo.Data, Device = "cpu", OutDir = dir,
+}, new SilentObserver()).Folder.Checkpoint, data);
 
 /// <summary>
 /// <c>backprop export</c>'s three formats read back in .NET: our own readers, the safetensors specification, the test
@@ -213,6 +218,7 @@ public abstract class ExportFormatChecks<TModel>(TModel model) where TModel : Ex
 }
 
 /// <summary>The lesson's 784-50-10 exported, and what export and evaluate refuse.</summary>
+[Collection(MnistGroup.Name)]
 public sealed class ExportTests(ExportedModel fixture) : ExportFormatChecks<ExportedModel>(fixture), IClassFixture<ExportedModel>
 {
     [Fact]
@@ -255,6 +261,7 @@ public sealed class ExportTests(ExportedModel fixture) : ExportFormatChecks<Expo
 }
 
 /// <summary>784-100-50-10 exported: the keys nn.Sequential numbers, a Gemm per nn.Linear with a Relu between, and what export says it wrote.</summary>
+[Collection(MnistGroup.Name)]
 public sealed class DeepExportTests(DeepExportedModel fixture) : ExportFormatChecks<DeepExportedModel>(fixture), IClassFixture<DeepExportedModel>
 {
     [Fact]

@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 
 namespace Backprop.Tests.Cli.Runs;
 
-public sealed class LossRecorderTests(MnistFixture data) : IClassFixture<MnistFixture>
+[Collection(MnistGroup.Name)]
+public sealed class LossRecorderTests(MnistFixture data)
 {
     [Fact]
     public void Every_batch_s_loss_is_kept_per_epoch_and_they_average_to_the_epoch_s_train_loss()

@@ -1,6 +1,5 @@
 using Backprop.Cli.Charts;
 using Backprop.Cli.Runs;
-using Backprop.Data;
 using Backprop.Training;
 using ScottPlot;
 using ScottPlot.Plottables;
@@ -9,12 +8,13 @@ using static TorchSharp.torch;
 
 namespace Backprop.Tests.Cli.Runs;
 
-public sealed class TopLossesTests
+[Collection(MnistGroup.Name)]
+public sealed class TopLossesTests(MnistFixture data)
 {
     [Fact]
     public void The_highest_losses_of_the_validation_set_come_first_with_their_prediction_and_probability()
     {
-        using var m = Mnist.Load(Repo.Data);
+        var m = data.Mnist;
         manual_seed(1);
         using var model = Models.GetSequential(); // untrained: losses spread widely, few ties
         Tensor Predict(Tensor xb) => model.call(xb);
@@ -42,7 +42,7 @@ public sealed class TopLossesTests
     [Fact]
     public void Each_digit_is_a_heatmap_in_its_cell_under_its_title_prediction_actual_loss_probability()
     {
-        using var m = Mnist.Load(Repo.Data);
+        var m = data.Mnist;
         var digits = Enumerable.Range(0, 10)
             .Select(i => new TopLossesPlot.Digit(m.XValid[i].data<float>().ToArray(), i < 5 ? (i + 1) % 10 : m.YValid[i].item<long>(), m.YValid[i].item<long>(), 5.0 - i * 0.1, 0.9))
             .ToList();
@@ -72,7 +72,7 @@ public sealed class TopLossesTests
     [Fact]
     public void Draws_real_digits_in_rows_of_the_given_width_under_a_title_band()
     {
-        using var m = Mnist.Load(Repo.Data);
+        var m = data.Mnist;
         using var dir = new TempDir();
         var digits = Enumerable.Range(0, 10)
             .Select(i => new TopLossesPlot.Digit(m.XValid[i].data<float>().ToArray(), (i + 1) % 10, m.YValid[i].item<long>(), 5.0 - i * 0.1, 0.9))

@@ -3,11 +3,13 @@ using Backprop.Cli.Runs;
 using Backprop.Data;
 using Backprop.Native;
 using Backprop.Training;
+using StbImageSharp;
 
 namespace Backprop.Tests.Cli.Runs;
 
 /// <summary>Whole runs on MNIST, as <c>backprop train</c> does them (an epoch takes well under a second on a CPU).</summary>
-public sealed class TrainRunTests
+[Collection(MnistGroup.Name)]
+public sealed class TrainRunTests(TrainedRun run)
 {
     private sealed class Recorder(Action<EpochResult>? onEpoch = null, int readLossEvery = 0) : SilentObserver
     {
@@ -64,6 +66,10 @@ public sealed class TrainRunTests
         Assert.Equal(File.ReadAllText(outcome.Folder.Metrics), File.ReadAllText(dir.File("extra.jsonl")));
         foreach (var png in new[] { outcome.Folder.Curves, outcome.Folder.TopLosses })
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png)[..4]);
+        var curves = ImageResult.FromMemory(File.ReadAllBytes(outcome.Folder.Curves), ColorComponents.RedGreenBlue); // whole, at its size (its panels: TrainingCurvesTests)
+        Assert.Equal((800, 700), (curves.Width, curves.Height));
+        var top = ImageResult.FromMemory(File.ReadAllBytes(outcome.Folder.TopLosses), ColorComponents.RedGreenBlue);
+        Assert.Equal(8 * 120, top.Width); // 8 digits a row, 120 pixels each (TopLossesTests)
         // The curves' batches: 1,000 an epoch, averaging to the epoch's train loss.
         Assert.Equal([1, 2], outcome.BatchLosses!.Keys.Order());
         foreach (var r in outcome.History)
@@ -83,11 +89,13 @@ public sealed class TrainRunTests
         var gradients = manualGradients ? GradientKind.Manual : GradientKind.Autograd;
         using var whole = new TempDir();
         using var split = new TempDir();
-        var settings = new TrainOverrides(Hidden: HiddenLayers.Parse(hidden, out _), Gradients: gradients, Epochs: 3);
+        var settings = new TrainOverrides(Hidden: HiddenLayers.Parse(hidden, out _), Gradients: gradients, Epochs: 2);
 
         var uninterrupted = TrainRun.Execute(Request(whole.Path, settings), new Recorder());
-        TrainRun.Execute(Request(split.Path, settings with { Epochs = 2 }), new Recorder());
-        var resumed = TrainRun.Execute(Request(split.Path, new TrainOverrides(Epochs: 3), resume: Path.Combine(split.Path, "checkpoint.ckpt")), new Recorder());
+        var firstEpoch = manualGradients || hidden != "50" // the shared run is train's defaults' first epoch: 784-50-10, autograd
+            ? TrainRun.Execute(Request(split.Path, settings with { Epochs = 1 }), new Recorder()).Folder.Checkpoint
+            : run.CopyTo(split.Path);
+        var resumed = TrainRun.Execute(Request(split.Path, new TrainOverrides(Epochs: 2), resume: firstEpoch), new Recorder());
 
         Assert.Equal(gradients, resumed.Settings.Gradients);
         Assert.Equal(hidden, resumed.Settings.Hidden.ToString());
@@ -96,8 +104,8 @@ public sealed class TrainRunTests
         var b = CheckpointFile.Load(resumed.Folder.Checkpoint);
         Assert.Equal(a.Weights.SelectMany(w => w.Values), b.Weights.SelectMany(w => w.Values));
         Assert.Equal(a.RngState, b.RngState);
-        Assert.Equal([3], resumed.BatchLosses!.Keys); // the resumed run's own epoch; the curves show 1 and 2 by their means
-        Assert.Equal(uninterrupted.BatchLosses![3], resumed.BatchLosses[3]);
+        Assert.Equal([2], resumed.BatchLosses!.Keys); // the resumed run's own epoch; the curves show epoch 1 by its mean
+        Assert.Equal(uninterrupted.BatchLosses![2], resumed.BatchLosses[2]);
         Assert.Equal(a.Kernels, b.Kernels); // each epoch keeps the kernels that trained it
     }
 
@@ -200,15 +208,15 @@ public sealed class TrainRunTests
     public void Resuming_with_another_model_is_refused()
     {
         using var dir = new TempDir();
-        TrainRun.Execute(Request(dir.Path, new TrainOverrides(Epochs: 1, Hidden: 8)), new Recorder());
+        var checkpoint = run.CopyTo(dir.Path); // 784-50-10
 
         var e = Assert.Throws<TrainSettingsException>(() =>
-            TrainRun.Execute(Request(dir.Path, new TrainOverrides(Hidden: 50), resume: Path.Combine(dir.Path, "checkpoint.ckpt")), new Recorder()));
+            TrainRun.Execute(Request(dir.Path, new TrainOverrides(Hidden: 8), resume: checkpoint), new Recorder()));
         var deeper = Assert.Throws<TrainSettingsException>(() =>
-            TrainRun.Execute(Request(dir.Path, new TrainOverrides(Hidden: new HiddenLayers(8, 8)), resume: Path.Combine(dir.Path, "checkpoint.ckpt")), new Recorder()));
+            TrainRun.Execute(Request(dir.Path, new TrainOverrides(Hidden: new HiddenLayers(50, 50)), resume: checkpoint), new Recorder()));
 
         Assert.Contains("--hidden", e.Message);
-        Assert.Contains("--hidden 8,8 contradicts the checkpoint, which was trained with --hidden 8; leave --hidden out to continue it", deeper.Message);
+        Assert.Contains("--hidden 50,50 contradicts the checkpoint, which was trained with --hidden 50; leave --hidden out to continue it", deeper.Message);
     }
 
     [Fact]

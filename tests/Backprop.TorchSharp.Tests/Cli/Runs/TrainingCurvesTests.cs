@@ -85,13 +85,18 @@ public sealed class TrainingCurvesTests
         Assert.Equal(2.05, each.Xs[20], 1e-12); // epoch 3's first batch, after the gap
         var smooth = Data(Series<SignalXY>(loss, "train, smoothed (β = 0.98)")).Ys;
         Assert.Equal(batches[3][0], smooth[20], 1e-6); // a fresh start: epoch 3's first batch, not a blend with epoch 1
-        Assert.Equal(TrainingCurves.Smooth([.. batches[3].Select(v => (double)v)]), smooth[20..]);
+        // Debiased, two batches in: (β(1-β)·b0 + (1-β)·b1) / (1-β²) = (β·b0 + b1) / (1+β), with nothing of epoch 1 in it.
+        Assert.Equal(((0.98 * batches[3][0]) + batches[3][1]) / 1.98, smooth[21], 1e-6);
     }
 
     [Fact]
     public void The_smoothed_loss_starts_at_the_first_batch_follows_a_level_and_is_steadier_than_the_batches()
     {
         Assert.All(TrainingCurves.Smooth([0.7, 0.7, 0.7]), v => Assert.Equal(0.7, v, 12));
+        // fastai's AvgSmoothLoss by hand, β = 0.98: after 1 then 0, (0.98·0.02 + 0) / (1 - 0.98²) = 0.0196 / 0.0396 = 49/99.
+        var two = TrainingCurves.Smooth([1, 0]);
+        Assert.Equal(1, two[0], 12);
+        Assert.Equal(49.0 / 99, two[1], 12);
 
         double[] noisy = [.. Enumerable.Range(0, 500).Select(i => 0.3 + (i % 2 == 0 ? 0.1 : -0.1))];
         var smooth = TrainingCurves.Smooth(noisy);

@@ -13,7 +13,7 @@ public sealed class ModelTests(MnistFixture mnist)
         manual_seed(42);
         using var model = new Model(784, 50, 1);
 
-        var loss = model.call(mnist.X, mnist.Data.YTrain);
+        var loss = model.call(mnist.Mnist.XTrain, mnist.Mnist.YTrain);
         loss.backward();
 
         // Drawn in the lesson's order, the weights are lesson 03's w1 and w2, so the loss is its 4308.76.
@@ -21,7 +21,7 @@ public sealed class ModelTests(MnistFixture mnist)
         var l0 = (Linear)model.Layers[0];
         var l2 = (Linear)model.Layers[2];
         Tensor[] grads = [l0.W.grad!, l0.B.grad!, l2.W.grad!, l2.B.grad!];
-        foreach (var (grad, reference) in grads.Zip(mnist.Reference.Skip(1)))
+        foreach (var (grad, reference) in grads.Zip(mnist.Lesson03.Reference.Skip(1)))
             TensorAssert.Close(reference, grad, eps: 0.01); // the lesson's test_close
         Assert.Equal(4, model.parameters().Count());
         Assert.Equal(["layers.0.w", "layers.0.b", "layers.2.w", "layers.2.b"], model.named_parameters().Select(p => p.name));

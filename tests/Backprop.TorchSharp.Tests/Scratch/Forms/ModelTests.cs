@@ -11,14 +11,14 @@ public sealed class ModelTests(MnistFixture mnist)
     public void On_mnist_the_loss_is_the_lessons_and_every_gradient_matches_autograd(string form)
     {
         using var scope = NewDisposeScope();
-        var v = mnist.Inputs.Select(t => t.alias()).ToArray(); // handles of this test's own, so their G are the ones it set
+        var v = mnist.Lesson03.Inputs.Select(t => t.alias()).ToArray(); // handles of this test's own, so their G are the ones it set
         var (model, layers) = LayerForm.Named(form).Model(v[1], v[2], v[3], v[4]);
 
-        var loss = model.Call(v[0], mnist.Y);
+        var loss = model.Call(v[0], mnist.Lesson03.Y);
         model.Backward();
 
         TensorAssert.Printed([4308.76], loss.unsqueeze(0));
-        foreach (var (t, reference) in v.Zip(mnist.Reference))
+        foreach (var (t, reference) in v.Zip(mnist.Lesson03.Reference))
         {
             TensorAssert.Close(reference, t.G, eps: 0.01); // the lesson's test_close
             TensorAssert.RelClose(reference, t.G, 1e-4);
