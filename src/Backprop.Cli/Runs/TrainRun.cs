@@ -1,9 +1,7 @@
-using System.Globalization;
 using Backprop.Data;
 using Backprop.Native;
 using Backprop.Scratch;
 using Backprop.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Backprop.Cli.Runs;
@@ -60,8 +58,7 @@ internal static class TrainRun
         using var disposeOpt = opt;
         if (resumed is not null)
         {
-            ModelState.Restore(model, resumed.Weights, request.Resume!);
-            RestoreRng(resumed.RngState, request.Resume!);
+            resumed.Restore(model, request.Resume!);
         }
         var layers = ModelState.Layers(model);
         using var manual = settings.Gradients == GradientKind.Manual ? ManualClassifier.FromLinear(layers) : null;
@@ -95,9 +92,8 @@ internal static class TrainRun
                     failed = r;
                     return false;
                 }
-                manual?.CopyTo(layers);
                 folder.ReplacePrevious(); // --overwrite: the other run's plots and events go once this run has an epoch to keep
-                var saved = new Checkpoint(settings, [.. history, r], ModelState.Capture(model), new OptimizerState("sgd", settings.LearningRate, 0), CurrentRng())
+                var saved = new Checkpoint(settings, [.. history, r], ModelState.Capture(model, manual), new OptimizerState("sgd", settings.LearningRate, 0), RandomState.Capture())
                 {
                     Kernels = [.. epochKernels, EpochKernels.From(kernels)],
                 };
@@ -127,7 +123,9 @@ internal static class TrainRun
         }
         if (status != TrainStatus.Diverged && history.Count > 0)
         {
-            Saving(folder.TopLosses, history.Count, folder, () => DrawTopLosses(step, mnist, device, settings, history.Count, folder.TopLosses));
+            step.SetTraining(false);
+            var worst = TopLossesPlot.Worst(step.Predict, mnist.XValid, mnist.YValid, device, GridDigits);
+            Saving(folder.TopLosses, history.Count, folder, () => AtomicFile.Save(folder.TopLosses, p => TopLossesPlot.Save(worst, p, TopLossesPlot.Title(settings, history.Count))));
             files.Add(folder.TopLosses);
             if (File.Exists(folder.TopLosses)) tensorBoard.Image("valid/top_losses", folder.TopLosses, history.Count);
         }
@@ -164,41 +162,6 @@ internal static class TrainRun
         {
             throw RunFolderException.MetricsFile(path, e.Message, e);
         }
-    }
-
-    private static byte[] CurrentRng()
-    {
-        using var state = torch.random.get_rng_state();
-        return state.data<byte>().ToArray();
-    }
-
-    private static void RestoreRng(byte[] bytes, string file)
-    {
-        using (var current = torch.random.get_rng_state())
-            if (bytes.Length != current.NumberOfElements) // libtorch aborts the process on a state of the wrong size
-                throw new CheckpointException(file, $"holds a random state of {bytes.Length:N0} bytes; torch's CPU generator takes {current.NumberOfElements:N0}; train again");
-        try
-        {
-            using var state = tensor(bytes, ScalarType.Byte);
-            torch.random.set_rng_state(state);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new CheckpointException(file, $"holds a random state torch does not accept ({e.Message}); train again", e);
-        }
-    }
-
-    private static void DrawTopLosses(ITrainStep step, Mnist mnist, Device device, TrainSettings settings, int epochs, string path)
-    {
-        step.SetTraining(false);
-        var digits = TopLosses.Find(step.Predict, mnist.XValid, mnist.YValid, device, GridDigits).Select(t =>
-        {
-            using var x = mnist.XValid[t.Index];
-            return new TopLossesPlot.Digit(x.cpu().data<float>().ToArray(), t.Predicted, t.Actual, t.Loss, t.Probability);
-        }).ToList();
-        var title = string.Create(CultureInfo.InvariantCulture,
-            $"top losses on valid after epoch {epochs}: {settings.Hidden.Architecture}, {TrainOverrides.Name(settings.Loss)}, {TrainOverrides.Name(settings.Gradients)}, lr {settings.LearningRate}, bs {settings.BatchSize}, seed {settings.Seed}");
-        AtomicFile.Save(path, p => TopLossesPlot.Save(digits, p, title));
     }
 }
 
