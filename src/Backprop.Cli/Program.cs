@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Backprop.Cli;
 using Backprop.Cli.Commands;
+using Backprop.Cli.Display;
 
 // Ctrl+C (SIGINT), SIGTERM or SIGHUP (the terminal went away): inside train's batch loop (or a download) the first one asks the command to stop at the next
 // batch, keeping its last checkpoint; anywhere else, or a second time, the process ends now with exit code 130.
@@ -24,6 +25,7 @@ void Stop(PosixSignalContext context)
         return;
     }
     Console.Error.WriteLine("interrupted");
+    ControlEcho.Restore(); // the terminal as the live display found it
     StopSignal.ExitNow(); // removes temporary files first
 }
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Backprop.Cli.Runs;
 using Backprop.Data;
 using Backprop.Native;
 using static TorchSharp.torch;

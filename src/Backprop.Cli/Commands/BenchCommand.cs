@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Backprop.Cli.Bench;
 using Backprop.Cli.Charts;
+using Backprop.Cli.Runs;
 using Backprop.Data;
 using Spectre.Console;
 using TorchSharp;

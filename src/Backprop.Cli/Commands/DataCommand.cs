@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Backprop.Cli.DataFiles;
+using Backprop.Cli.Display;
 using Spectre.Console;
 
 namespace Backprop.Cli.Commands;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Backprop.Cli.DataFiles;
 using Backprop.Cli.Runs;
 using Spectre.Console;
 using static TorchSharp.torch;

@@ -1,4 +1,5 @@
 using Backprop.Native;
+using Backprop.Scratch;
 using Backprop.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -28,6 +29,19 @@ internal sealed record Checkpoint(
 
     /// <summary>The CPU kernels that trained each epoch of <see cref="History"/>; empty in a checkpoint written before they were recorded, and null for such an epoch after a resume.</summary>
     public IReadOnlyList<EpochKernels?> Kernels { get; init; } = [];
+
+    /// <summary>
+    /// Puts the weights into <paramref name="model"/> and torch's random state back as it was after the last epoch, so that
+    /// the next epoch shuffles and trains as the uninterrupted run's would.
+    /// </summary>
+    /// <param name="model">The model of <see cref="Settings"/>, freshly built.</param>
+    /// <param name="file">The checkpoint's path, for errors.</param>
+    /// <exception cref="CheckpointException">The weights do not fit the model, or torch does not take the random state.</exception>
+    public void Restore(nn.Module model, string file)
+    {
+        ModelState.Restore(model, Weights, file);
+        RandomState.Restore(RngState, file);
+    }
 }
 
 /// <summary>The CPU kernels that trained an epoch, as libtorch and MKL reported them (<see cref="CpuKernelsState"/>).</summary>
@@ -96,6 +110,13 @@ internal static class ModelState
             new CheckpointTensor(p.name, p.parameter.shape, p.parameter.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray()))];
     }
 
+    /// <summary>The parameters of <paramref name="model"/>, as <see cref="Capture(nn.Module)"/>; when <paramref name="manual"/> trained them by hand, its weights are copied into the model first.</summary>
+    public static IReadOnlyList<CheckpointTensor> Capture(Sequential model, ManualClassifier? manual)
+    {
+        manual?.CopyTo(Layers(model));
+        return Capture(model);
+    }
+
     /// <summary>Overwrites the parameters of <paramref name="model"/> with <paramref name="weights"/> (on the model's device).</summary>
     /// <param name="model">The model to fill.</param>
     /// <param name="weights">One tensor per parameter, same names and shapes.</param>
@@ -123,6 +144,37 @@ internal static class ModelState
         ArgumentNullException.ThrowIfNull(model);
         var layers = model.children().OfType<Linear>().ToArray();
         return layers.Length >= 2 ? layers : throw new ArgumentException($"expected two or more nn.Linear layers, found {layers.Length}", nameof(model));
+    }
+}
+
+/// <summary>torch's CPU generator state (<c>torch.get_rng_state()</c>), which the next epoch's shuffle comes from.</summary>
+internal static class RandomState
+{
+    /// <summary>The state now.</summary>
+    public static byte[] Capture()
+    {
+        using var state = torch.random.get_rng_state();
+        return state.data<byte>().ToArray();
+    }
+
+    /// <summary>Sets the state to <paramref name="bytes"/>, a checkpoint's.</summary>
+    /// <param name="bytes">What <see cref="Capture"/> gave.</param>
+    /// <param name="file">The checkpoint's path, for errors.</param>
+    /// <exception cref="CheckpointException">The state is not one torch takes.</exception>
+    public static void Restore(byte[] bytes, string file)
+    {
+        using (var current = torch.random.get_rng_state())
+            if (bytes.Length != current.NumberOfElements) // libtorch aborts the process on a state of the wrong size
+                throw new CheckpointException(file, $"holds a random state of {bytes.Length:N0} bytes; torch's CPU generator takes {current.NumberOfElements:N0}; train again");
+        try
+        {
+            using var state = tensor(bytes, ScalarType.Byte);
+            torch.random.set_rng_state(state);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new CheckpointException(file, $"holds a random state torch does not accept ({e.Message}); train again", e);
+        }
     }
 }
 

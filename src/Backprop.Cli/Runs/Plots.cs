@@ -4,6 +4,7 @@ using Backprop.Training;
 using ScottPlot;
 using ScottPlot.DataSources;
 using ScottPlot.TickGenerators;
+using static TorchSharp.torch;
 
 namespace Backprop.Cli.Runs;
 
@@ -220,6 +221,28 @@ internal static class TopLossesPlot
             border.LineStyle.Width = 1;
         }
         return (plot, width, height + TitleHeight);
+    }
+
+    /// <summary>
+    /// The <paramref name="count"/> digits of (<paramref name="x"/> (N, 784), <paramref name="y"/> (N)) with the highest loss
+    /// under <paramref name="predict"/> (<see cref="TopLosses.Find"/>), highest first, with their pixels.
+    /// </summary>
+    public static IReadOnlyList<Digit> Worst(Func<Tensor, Tensor> predict, Tensor x, Tensor y, Device device, int count)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return [.. TopLosses.Find(predict, x, y, device, count).Select(t =>
+        {
+            using var pixels = x[t.Index];
+            return new Digit(pixels.cpu().data<float>().ToArray(), t.Predicted, t.Actual, t.Loss, t.Probability);
+        })];
+    }
+
+    /// <summary>The grid's title for a run of <paramref name="settings"/> after <paramref name="epochs"/> epochs: <c>top losses on valid after epoch 5: 784-50-10, cross_entropy, autograd, lr 0.5, bs 50, seed 1</c>.</summary>
+    public static string Title(TrainSettings settings, int epochs)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"top losses on valid after epoch {epochs}: {settings.Hidden.Architecture}, {TrainOverrides.Name(settings.Loss)}, {TrainOverrides.Name(settings.Gradients)}, lr {settings.LearningRate}, bs {settings.BatchSize}, seed {settings.Seed}");
     }
 
     /// <summary>Renders <see cref="Build"/>'s grid to the PNG file <paramref name="path"/>.</summary>

@@ -1,19 +1,18 @@
-using System.Globalization;
-using Backprop.Cli.Bench;
 using Backprop.Data;
 using Backprop.Native;
 using Backprop.Scratch;
 using Backprop.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Backprop.Cli.Runs;
 
 /// <summary>
-/// A whole <c>backprop train</c> run: settle the settings (new, or resumed from a checkpoint), check the run folder before
-/// anything slow, load MNIST, build the lesson's model on the chosen device, <see cref="Fit"/> it with a checkpoint and the
-/// metrics after every epoch, stop on a non-finite loss or a cancellation, and draw the curves (with every batch's loss,
-/// which a <see cref="LossRecorder"/> keeps) and the top-losses digits.
+/// A whole <c>backprop train</c> run, the lesson's final stage as an application: <see cref="Execute"/> settles what to
+/// run (new, or resumed from a checkpoint) and takes the run folder before anything slow; <see cref="Train"/> is the
+/// training template, top to bottom: the data, the model and optimizer, the loaders, <see cref="Fit"/> with a checkpoint
+/// and the metrics after every epoch, and the plots at the end. Its collaborators each keep one concern:
+/// <see cref="RunFolder"/> (the folder and its lock), <see cref="Checkpoint"/> (resume), <see cref="RunRecords"/> (every
+/// file the run keeps), <see cref="LossRecorder"/> and <see cref="TensorBoardLog"/> (watchers in front of the display).
 /// </summary>
 internal static class TrainRun
 {
@@ -40,167 +39,80 @@ internal static class TrainRun
         var path = request.OutDir ?? DefaultFolder(request, now ?? DateTime.Now);
         if (request.OutDir is null && request.Resume is null) RunFolder.RemoveAbandoned(Path.GetDirectoryName(path)!); // runs/ of killed runs
         using var folder = RunFolder.Prepare(path, request.Resume, request.Overwrite);
-        return Train(request, observer, resumed, settings, folder, cancel);
+        if (request.MetricsFile is { } copy) RunRecords.CheckMetricsCopy(copy, folder, request.Resume);
+        return Train(request, settings, resumed, folder, observer, cancel);
     }
 
-    private static TrainOutcome Train(TrainRequest request, ITrainObserver observer, Checkpoint? resumed, TrainSettings settings, RunFolder folder, CancellationToken cancel)
+    /// <summary>The training template: MNIST, the lesson's model, <see cref="Fit"/> with its per-epoch hook, the plots.</summary>
+    private static TrainOutcome Train(TrainRequest request, TrainSettings settings, Checkpoint? resumed, RunFolder folder, ITrainObserver display, CancellationToken cancel)
     {
-        if (request.MetricsFile is not null)
-        {
-            string[] taken = [folder.Checkpoint, folder.Metrics, folder.Curves, folder.TopLosses, .. request.Resume is null ? [] : new[] { request.Resume }];
-            if (AtomicFile.Refusal(request.MetricsFile, "{"u8, taken) is { } why) throw RunFolderException.Refused(request.MetricsFile, "--metrics", why);
-            ProbeWritable(request.MetricsFile);
-        }
+        // The data, on the device asked for; torch's CPU threads chosen by the step's work.
         var device = DeviceChoice.Resolve(request.Device);
         CpuThreads.Apply(request.Threads, device, settings.BatchSize, settings.Hidden.Widths);
         using var mnist = Mnist.Load(request.DataDir);
 
+        // The model and optimizer: the lesson's get_model from the seed (a resumed run's weights and random state on top),
+        // and the step: autograd's, or lesson 03's backward by hand.
         manual_seed(settings.Seed);
         var (model, opt) = Models.GetModel(settings.LearningRate, settings.Hidden.Widths, device);
         using var disposeModel = model;
         using var disposeOpt = opt;
-        if (resumed is not null)
-        {
-            ModelState.Restore(model, resumed.Weights, request.Resume!);
-            RestoreRng(resumed.RngState, request.Resume!);
-        }
-        var layers = ModelState.Layers(model);
-        using var manual = settings.Gradients == GradientKind.Manual ? ManualClassifier.FromLinear(layers) : null;
+        resumed?.Restore(model, request.Resume!);
+        using var manual = settings.Gradients == GradientKind.Manual ? ManualClassifier.FromLinear(ModelState.Layers(model)) : null;
         var lossFunc = LossFunc.For(settings.Loss);
         ITrainStep step = manual is null ? new AutogradStep(model, lossFunc, opt) : new ManualStep(manual, settings.Loss, settings.LearningRate);
+
+        // The loaders: the lesson's get_dls, shuffled training batches of bs, validation batches of 2 × bs.
         using var dls = DataLoaders.GetDls(new Dataset(mnist.XTrain, mnist.YTrain), new Dataset(mnist.XValid, mnist.YValid), settings.BatchSize, device);
 
-        var history = new List<EpochResult>(resumed?.History ?? []);
+        // What the run keeps, and who watches it: every batch's loss (for the curves), then TensorBoard, then the display.
         var kernels = CpuKernels.Current; // as the runner pinned them before anything ran, or as libtorch chose
-        var epochKernels = new List<EpochKernels?>(resumed?.Kernels ?? []);
-        while (epochKernels.Count < history.Count) epochKernels.Add(null); // a checkpoint from before they were recorded
-        var files = new List<string> { folder.Checkpoint, folder.Metrics };
-        if (request.MetricsFile is not null) files.Add(request.MetricsFile);
-        EpochResult? failed = null;
-        var status = TrainStatus.Completed;
-        var tensorBoard = new TensorBoardLog(observer);
+        var records = new RunRecords(folder, settings, resumed, kernels, request.MetricsFile);
+        var tensorBoard = new TensorBoardLog(display);
         using var recorder = new LossRecorder(tensorBoard);
-        observer = recorder;
-        observer.Started(new TrainStart(settings, device.ToString(), mnist.Source, folder, history.Count + 1, dls.Train.Count, dls.Valid.Count) { Kernels = kernels.ToString() });
+        var firstEpoch = records.History.Count + 1;
+        recorder.Started(new TrainStart(settings, device.ToString(), mnist.Source, folder, firstEpoch, dls.Train.Count, dls.Valid.Count) { Kernels = kernels.ToString() });
+
+        // The fit: after every epoch its checkpoint and metrics; a loss that is not finite stops it, Ctrl+C stops it between batches.
         var options = new FitOptions
         {
-            FirstEpoch = history.Count + 1,
+            FirstEpoch = firstEpoch,
             CancellationToken = cancel,
-            OnBatch = observer.Batch,
-            OnValidationBatch = observer.Validation,
+            OnBatch = recorder.Batch,
+            OnValidationBatch = recorder.Validation,
             OnEpoch = r =>
             {
-                observer.Epoch(r);
-                if (!double.IsFinite(r.TrainLoss) || !double.IsFinite(r.ValidLoss))
-                {
-                    failed = r;
-                    return false;
-                }
-                manual?.CopyTo(layers);
-                folder.ReplacePrevious(); // --overwrite: the other run's plots and events go once this run has an epoch to keep
-                var saved = new Checkpoint(settings, [.. history, r], ModelState.Capture(model), new OptimizerState("sgd", settings.LearningRate, 0), CurrentRng())
-                {
-                    Kernels = [.. epochKernels, EpochKernels.From(kernels)],
-                };
-                Saving(folder.Checkpoint, history.Count, folder, () => CheckpointFile.Save(folder.Checkpoint, saved));
-                history.Add(r);
-                epochKernels.Add(EpochKernels.From(kernels));
-                Saving(folder.Metrics, history.Count, folder, () => MetricsLog.Write(folder.Metrics, history, epochKernels));
-                if (request.MetricsFile is not null) Saving(request.MetricsFile, history.Count, folder, () => MetricsLog.Write(request.MetricsFile, history, epochKernels));
-                return true;
+                recorder.Epoch(r);
+                return records.Save(r, model, manual);
             },
         };
+        var status = TrainStatus.Completed;
         try
         {
             using var graceful = StopSignal.Graceful(); // only here does a first Ctrl+C wait for the batch to end
-            Fit.Run(settings.Epochs - history.Count, step, lossFunc, dls.Train, dls.Valid, options);
+            Fit.Run(settings.Epochs - records.History.Count, step, lossFunc, dls.Train, dls.Valid, options);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             status = TrainStatus.Interrupted;
         }
-        if (failed is not null) status = TrainStatus.Diverged;
+        if (records.Diverged is not null) status = TrainStatus.Diverged;
 
-        if (history.Count > 0)
+        // The end: the curves of every epoch kept and, unless the loss diverged, the validation digits of highest loss.
+        var epochs = records.History.Count;
+        if (epochs > 0) records.Plot(folder.Curves, png => TrainingCurves.Save(records.History, recorder.Losses, png));
+        if (epochs > 0 && status != TrainStatus.Diverged)
         {
-            Saving(folder.Curves, history.Count, folder, () => AtomicFile.Save(folder.Curves, p => TrainingCurves.Save(history, recorder.Losses, p)));
-            files.Add(folder.Curves);
+            step.SetTraining(false);
+            var worst = TopLossesPlot.Worst(step.Predict, mnist.XValid, mnist.YValid, device, GridDigits);
+            records.Plot(folder.TopLosses, png => TopLossesPlot.Save(worst, png, TopLossesPlot.Title(settings, epochs)));
+            tensorBoard.Image("valid/top_losses", folder.TopLosses, epochs);
         }
-        if (status != TrainStatus.Diverged && history.Count > 0)
-        {
-            Saving(folder.TopLosses, history.Count, folder, () => DrawTopLosses(step, mnist, device, settings, history.Count, folder.TopLosses));
-            files.Add(folder.TopLosses);
-            if (File.Exists(folder.TopLosses)) tensorBoard.Image("valid/top_losses", folder.TopLosses, history.Count);
-        }
-        if (tensorBoard.EventFile is { } events) files.Add(events);
-        return new TrainOutcome(status, settings, history, folder, [.. files.Where(File.Exists)], failed, options.FirstEpoch, tensorBoard.Problem, recorder.Losses);
+        return new TrainOutcome(status, settings, records.History, folder, records.Files(tensorBoard.EventFile), records.Diverged, firstEpoch, tensorBoard.Problem, recorder.Losses);
     }
 
     private static string DefaultFolder(TrainRequest request, DateTime now) =>
         request.Resume is not null ? Path.GetDirectoryName(Path.GetFullPath(request.Resume))! : RunFolder.Default(Directory.GetCurrentDirectory(), now);
-
-    /// <summary>Runs a write of the run's; a disk that fills or turns read-only ends the run with what survives, not a crash.</summary>
-    private static void Saving(string file, int epochs, RunFolder folder, Action write)
-    {
-        try
-        {
-            write();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            var kept = epochs == 0 || !File.Exists(folder.Checkpoint)
-                ? "No checkpoint was kept."
-                : $"The last good checkpoint, {folder.Checkpoint}, is intact; free space or fix the folder, then continue with: {Invocation.Command("train", "--resume", folder.Checkpoint)}";
-            throw RunFolderException.WriteFailed(file, e.Message, kept, e);
-        }
-    }
-
-    private static void ProbeWritable(string path)
-    {
-        try
-        {
-            AtomicFile.CheckWritable(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw RunFolderException.MetricsFile(path, e.Message, e);
-        }
-    }
-
-    private static byte[] CurrentRng()
-    {
-        using var state = torch.random.get_rng_state();
-        return state.data<byte>().ToArray();
-    }
-
-    private static void RestoreRng(byte[] bytes, string file)
-    {
-        using (var current = torch.random.get_rng_state())
-            if (bytes.Length != current.NumberOfElements) // libtorch aborts the process on a state of the wrong size
-                throw new CheckpointException(file, $"holds a random state of {bytes.Length:N0} bytes; torch's CPU generator takes {current.NumberOfElements:N0}; train again");
-        try
-        {
-            using var state = tensor(bytes, ScalarType.Byte);
-            torch.random.set_rng_state(state);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new CheckpointException(file, $"holds a random state torch does not accept ({e.Message}); train again", e);
-        }
-    }
-
-    private static void DrawTopLosses(ITrainStep step, Mnist mnist, Device device, TrainSettings settings, int epochs, string path)
-    {
-        step.SetTraining(false);
-        var digits = TopLosses.Find(step.Predict, mnist.XValid, mnist.YValid, device, GridDigits).Select(t =>
-        {
-            using var x = mnist.XValid[t.Index];
-            return new TopLossesPlot.Digit(x.cpu().data<float>().ToArray(), t.Predicted, t.Actual, t.Loss, t.Probability);
-        }).ToList();
-        var title = string.Create(CultureInfo.InvariantCulture,
-            $"top losses on valid after epoch {epochs}: {settings.Hidden.Architecture}, {TrainOverrides.Name(settings.Loss)}, {TrainOverrides.Name(settings.Gradients)}, lr {settings.LearningRate}, bs {settings.BatchSize}, seed {settings.Seed}");
-        AtomicFile.Save(path, p => TopLossesPlot.Save(digits, p, title));
-    }
 }
 
 /// <summary>What <c>backprop train</c> was asked to do, before anything is checked or loaded.</summary>
@@ -221,7 +133,7 @@ internal sealed record TrainRequest
     /// <summary>The checkpoint to continue (<c>--resume</c>); <see langword="null"/> for a new run.</summary>
     public string? Resume { get; init; }
 
-    /// <summary>torch's intra-op threads on the CPU (<c>--threads</c>); <see langword="null"/> for <see cref="Bench.CpuThreads.ForStep(int, IReadOnlyList{int}, int)"/>'s choice.</summary>
+    /// <summary>torch's intra-op threads on the CPU (<c>--threads</c>); <see langword="null"/> for <see cref="CpuThreads.ForStep(int, IReadOnlyList{int}, int)"/>'s choice.</summary>
     public int? Threads { get; init; }
 
     /// <summary>Whether the run may replace another run's results in <see cref="OutDir"/> (<c>--overwrite</c>).</summary>

@@ -49,7 +49,6 @@ public static class IdxReader
         var x = empty([dims[0], (long)dims[1] * dims[2]], ScalarType.Float32);
         try
         {
-            HugePages.Advise(x.bytes);
             var floats = MemoryMarshal.Cast<byte, float>(x.bytes);
             var chunk = new byte[1 << 16];
             for (var done = 0; done < floats.Length;)

@@ -90,7 +90,6 @@ public static class MnistPickle
     private static Tensor Tensor(NumpyArray a, long[] shape, ScalarType dtype)
     {
         var t = empty(shape, dtype);
-        HugePages.Advise(t.bytes);
         a.Data.Span.CopyTo(t.bytes);
         return t;
     }

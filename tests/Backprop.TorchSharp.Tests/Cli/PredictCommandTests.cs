@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using Backprop.Cli;
+using Backprop.Cli.DataFiles;
 using Backprop.Cli.Runs;
 using ICSharpCode.SharpZipLib.Checksum;
 using StbImageWriteSharp;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Backprop.Cli;
 using Backprop.Cli.Bench;
+using Backprop.Cli.Runs;
 using ScottPlot;
 using ScottPlot.Plottables;
 using StbImageSharp;

@@ -1,7 +1,7 @@
-using Backprop.Cli.Bench;
+using Backprop.Cli.Runs;
 using static TorchSharp.torch;
 
-namespace Backprop.Tests.Cli.Bench;
+namespace Backprop.Tests.Cli.Runs;
 
 public sealed class CpuThreadsTests
 {

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using Backprop.Data;
 using StbImageSharp;
 
-namespace Backprop.Cli.Runs;
+namespace Backprop.Cli.DataFiles;
 
 /// <summary>
 /// A user's picture of a digit brought to MNIST's form, as MNIST itself was made: grayscale, light digit on a dark
