@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Backprop.Cli;
 using Backprop.Cli.Bench;
-using Backprop.Cli.Runs;
 using ScottPlot;
 using ScottPlot.Plottables;
 using StbImageSharp;
