@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Measures what README.md says about downloads and disk, as a newcomer meets them: a fresh clone of this repository's
+# Measures what docs/BUILD.md says about downloads and disk, as a newcomer meets them: a fresh clone of this repository's
 # HEAD, an empty NuGet folder, an empty notebook build cache, then the README's commands in its order. Prints a
-# Markdown table (MB = 10^6 bytes) for README.md to quote, and removes everything it made.
+# Markdown table (MB = 10^6 bytes) for docs/BUILD.md to quote, and removes everything it made.
 #
 #   scripts/footprint.sh            the quick start (train), then dotnet test (the whole suite: a few minutes)
 #   scripts/footprint.sh --no-test  the quick start and the two notebooks only

@@ -3,19 +3,19 @@ using System.Text.RegularExpressions;
 
 namespace Backprop.Tests.Cli;
 
-/// <summary>The runner as a .NET tool: packed, installed from a local folder into a tool path, and run, as README.md says.</summary>
+/// <summary>The runner as a .NET tool: packed, installed from a local folder into a tool path, and run, as docs/BUILD.md says.</summary>
 [Trait("Category", "Process")]
 public sealed partial class ToolPackageTests
 {
     [Fact]
-    public void The_folder_the_readme_packs_into_is_ignored_by_git()
+    public void The_folder_the_build_doc_packs_into_is_ignored_by_git()
     {
-        var pack = PackCommand().Match(File.ReadAllText(Path.Combine(Repo.Root, "README.md")));
-        Assert.True(pack.Success, "README.md no longer shows `dotnet pack src/Backprop.Cli ... -o DIR`");
+        var pack = PackCommand().Match(File.ReadAllText(Path.Combine(Repo.Root, "docs", "BUILD.md")));
+        Assert.True(pack.Success, "docs/BUILD.md no longer shows `dotnet pack src/Backprop.Cli ... -o DIR`");
 
         // git check-ignore exits 0 when the path is ignored, 1 when it is not (no file need exist).
         var check = ChildProcess.Run("git", ["check-ignore", "--no-index", "-q", $"{pack.Groups[1].Value}/Backprop.TorchSharp.Cli.0.1.0.nupkg"], TimeSpan.FromMinutes(1));
-        Assert.True(check.Code == 0, $"git does not ignore {pack.Groups[1].Value}/ (exit {check.Code}: {check.Err}): the README's pack command would leave untracked files");
+        Assert.True(check.Code == 0, $"git does not ignore {pack.Groups[1].Value}/ (exit {check.Code}: {check.Err}): docs/BUILD.md's pack command would leave untracked files");
     }
 
     [GeneratedRegex(@"dotnet pack src/Backprop\.Cli .*-o (\S+)")]

@@ -139,7 +139,7 @@ public sealed partial class NotebookTests
         Assert.All(reports[1..], r => Assert.InRange(r.Acc, 0.8, 1.0));
 
         // The course's shown fit continues a model trained before, so it is not reproducible. A fresh model's 5 epochs end
-        // between 0.962 and 0.972 over seeds 1 to 30 (README); this notebook's random stream ends at 0.9678, and 0.965
+        // between 0.962 and 0.972 over seeds 1 to 30 (docs/RUNNER.md); this notebook's random stream ends at 0.9678, and 0.965
         // leaves room for the last bits another machine's arithmetic changes.
         var epochs = FitLine().Matches(output).Select(m => (Loss: Num(m.Groups[2].Value), Acc: Num(m.Groups[3].Value))).ToArray();
         Assert.Equal(5, epochs.Length);
