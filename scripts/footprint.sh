@@ -24,7 +24,9 @@ git clone -q "$repo" "$work/clone"
 
 # Everything the commands write outside the clone goes under $work: NuGet's packages and the notebooks' builds
 # (.NET puts file-based programs under $XDG_DATA_HOME/dotnet/runfile, else ~/.local/share/dotnet/runfile).
-export NUGET_PACKAGES="$work/nuget" XDG_DATA_HOME="$work/data" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The tests' temporary folders (the README's example among them) go there too, so that nothing outlives the script.
+mkdir "$work/tmp"
+export NUGET_PACKAGES="$work/nuget" XDG_DATA_HOME="$work/data" TMPDIR="$work/tmp" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 cd "$work/clone"
 
 mb() { awk -v b="$1" 'BEGIN { printf "%d MB", b / 1e6 + 0.5 }'; }
@@ -57,9 +59,15 @@ echo "| then both notebooks: the NuGet folder | $(mb $((nb_dl - quick_dl))) more
 echo "| each notebook's build (03, 04) | | $(mb "$nb03"), $(mb "$nb04") |"
 if [ "$run_tests" = 1 ]; then
   echo "| then \`dotnet test\`: the NuGet folder | $(mb $((test_dl - nb_dl))) more | $(mb "$test_nuget") |"
-  for d in src/Backprop.Cli tests/Backprop.TorchSharp.Tests tests/Backprop.Benchmarks; do
+  echo "| the file-based programs' builds after it (both notebooks and the README's example) | | $(mb "$(size "$XDG_DATA_HOME/dotnet/runfile")") |"
+  for d in src/Backprop.Cli tests/Backprop.TorchSharp.Tests; do
     echo "| the build output \`$d/bin\` | | $(mb "$(size "$d/bin")") |"
   done
+  if [ -e tests/Backprop.Benchmarks/bin ]; then
+    echo "| the build output \`tests/Backprop.Benchmarks/bin\` | | $(mb "$(size tests/Backprop.Benchmarks/bin)") |"
+  else
+    echo "| the build output \`tests/Backprop.Benchmarks/bin\` | | none: \`dotnet test\` does not build the benchmarks |"
+  fi
   echo "| the clone after all of it (sources, data, every bin/ and obj/, runs/) | | $(mb "$(size .)") |"
 else
   echo "| the runner's build output \`src/Backprop.Cli/bin\` | | $(mb "$(size src/Backprop.Cli/bin)") |"
