@@ -87,8 +87,9 @@ internal static class TrainCommand
         switch (outcome.Status)
         {
             case TrainStatus.Diverged:
-                var last = File.Exists(outcome.Folder.Checkpoint) ? $"the checkpoint of epoch {outcome.History.Count} is kept in {outcome.Folder.Checkpoint}"
+                var last = outcome.Files.Contains(outcome.Folder.Checkpoint) ? $"the checkpoint of epoch {outcome.History.Count} is kept in {outcome.Folder.Checkpoint}"
                     : request.Resume is { } resumed ? $"this run saved no epoch, and the checkpoint it resumed, {resumed}, is as it was"
+                    : File.Exists(outcome.Folder.Checkpoint) ? $"this run saved no epoch, and the results already in {outcome.Folder.Path} are as they were"
                     : "no checkpoint was written";
                 io.Error.WriteLine($"error: training diverged: the loss of epoch {outcome.Failed!.Epoch} is {outcome.Failed.TrainLoss} (valid {outcome.Failed.ValidLoss}); {last}. " +
                     $"Try a lower learning rate, e.g. --lr {TrainOverrides.Name(outcome.Settings.LearningRate / 10)}.");

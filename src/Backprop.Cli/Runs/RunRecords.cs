@@ -35,7 +35,7 @@ internal sealed class RunRecords
         _history = [.. resumed?.History ?? []];
         _epochKernels = [.. resumed?.Kernels ?? []];
         while (_epochKernels.Count < _history.Count) _epochKernels.Add(null); // a checkpoint from before they were recorded
-        _files = [folder.Checkpoint, folder.Metrics, .. metricsCopy is null ? [] : new[] { metricsCopy }];
+        _files = [];
     }
 
     /// <summary>
@@ -88,6 +88,7 @@ internal sealed class RunRecords
         _epochKernels.Add(_kernels);
         Write(_folder.Metrics, () => MetricsLog.Write(_folder.Metrics, _history, _epochKernels));
         if (_metricsCopy is { } copy) Write(copy, () => MetricsLog.Write(copy, _history, _epochKernels));
+        if (_files.Count == 0) _files.AddRange([_folder.Checkpoint, _folder.Metrics, .. _metricsCopy is null ? [] : new[] { _metricsCopy }]);
         return true;
     }
 
@@ -99,7 +100,10 @@ internal sealed class RunRecords
         _files.Add(png);
     }
 
-    /// <summary>The run's files that exist, checkpoint first, then the metrics, the plots and <paramref name="eventFile"/> (TensorBoard's).</summary>
+    /// <summary>
+    /// The files this run wrote, checkpoint first, then the metrics, the plots and <paramref name="eventFile"/>
+    /// (TensorBoard's): none of a previous run's, which a run that kept no epoch leaves as they were.
+    /// </summary>
     public IReadOnlyList<string> Files(string? eventFile) => [.. _files.Append(eventFile).OfType<string>().Where(File.Exists)];
 
     // A disk that fills or turns read-only ends the run with what survives, and how to continue, not a crash.

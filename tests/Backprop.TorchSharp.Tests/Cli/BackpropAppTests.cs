@@ -169,6 +169,22 @@ public sealed class BackpropAppTests(TrainedRun run)
     }
 
     [Fact]
+    public void An_overwriting_run_that_diverges_before_its_first_epoch_leaves_the_other_run_as_it_was_and_claims_none_of_it()
+    {
+        using var dir = new TempDir();
+        Assert.Equal(0, Run("train", "--epochs", "1", "--loss", "mse", "--out", dir.Path).Code);
+        var before = Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).Order().Select(f => (f, File.ReadAllBytes(f))).ToList();
+
+        var (code, stdout, stderr) = Run("train", "--out", dir.Path, "--overwrite", "--loss", "mse", "--lr", "1000", "--epochs", "2");
+
+        Assert.Equal(ExitCodes.Failed, code);
+        Assert.Contains("the loss of epoch 1 is NaN", stderr);
+        Assert.Contains($"this run saved no epoch, and the results already in {dir.Path} are as they were", stderr);
+        Assert.DoesNotContain("wrote ", stdout);
+        Assert.Equal(before, Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).Order().Select(f => (f, File.ReadAllBytes(f))));
+    }
+
+    [Fact]
     public void Train_writes_metrics_as_json_lines_and_evaluate_accepts_its_checkpoint()
     {
         using var dir = new TempDir();
