@@ -8,7 +8,7 @@
 // that is not the course's text (notebooks/course/03_backprop.txt). The test_close checks print nothing where they run,
 // as in the course; the Summary lists them and counts the matching outputs, and the program exits non-zero if a check fails.
 // The lesson's .g is the library's G extension on Tensor (using Backprop.Scratch): inp.G = out.G.matmul(w.t()).
-// PublishAot=false: a file-based program defaults to native AOT, whose packs (230 MB) this notebook never uses.
+// PublishAot=false: a file-based program defaults to native AOT, whose packs (314 MB) this notebook never uses.
 // CopyLocalLockFileAssemblies=false with the dev runtimeconfig: the program runs TorchSharp and libtorch from the NuGet
 // cache instead of copying libtorch (480 MB) into each notebook's build folder.
 #:property PublishAot=false

@@ -3,7 +3,7 @@
 // printing what the course's printed, marked `Out[N]:` (N: the cell's number among the notebook's code cells), or
 // `Out[N]: differs from the course (...)` where it is not the text the course stores (notebooks/course/04_minibatch_training.txt).
 // Run from the repository root: dotnet run notebooks/04_minibatch_training.cs
-// PublishAot=false: a file-based program defaults to native AOT, whose packs (230 MB) this notebook never uses.
+// PublishAot=false: a file-based program defaults to native AOT, whose packs (314 MB) this notebook never uses.
 // CopyLocalLockFileAssemblies=false with the dev runtimeconfig: the program runs TorchSharp and libtorch from the NuGet
 // cache instead of copying libtorch (480 MB) into each notebook's build folder.
 #:property PublishAot=false
