@@ -83,7 +83,7 @@ static class Notebook
         [CallerArgumentExpression(nameof(a))] string aName = "", [CallerArgumentExpression(nameof(b))] string bName = "")
     {
         var diff = MaxAbsDiff(a, b);
-        check(string.Create(CultureInfo.InvariantCulture, $"test_close {Section}: {what ?? $"{aName} vs {bName}"} (max |a - b| = {diff:E2}, eps {eps})"), diff < eps);
+        check(string.Create(CultureInfo.InvariantCulture, $"test_close {Section}: {what ?? $"{aName} vs {bName}"} (max |a - b| = {diff:0.00e+00}, eps {eps})"), diff < eps);
     }
 
     /// <summary>Prints the summary: every check, then how many course outputs match. Returns the exit code: 1 if a check failed.</summary>
