@@ -131,7 +131,7 @@ internal sealed record BenchOptions(int Epochs = 10, int Warmup = 1, int BatchSi
     }
 
     /// <summary>Multiply-adds × 2 of one training step: forward (two matmuls), backward (dW1, dW2 and the hidden layer's gradient).</summary>
-    public double FlopsPerStep => CpuThreads.FlopsPerStep(BatchSize, Hidden);
+    public double FlopsPerStep => CpuThreads.FlopsPerStep(BatchSize, [Hidden]);
 }
 
 /// <summary>What <see cref="EpochBench"/> times: one way to train 784-nh-10 for an epoch.</summary>

@@ -16,12 +16,9 @@ internal static class CpuThreads
     /// <summary>From this much floating-point work per training step on, every processor; below it, one thread.</summary>
     public const double ParallelFromFlopsPerStep = 40e6;
 
-    /// <summary>Multiply-adds × 2 of one training step of 784-nh-10: forward (two matmuls), backward (dW1, dW2 and the hidden layer's gradient).</summary>
-    public static double FlopsPerStep(int batchSize, int hidden) => FlopsPerStep(batchSize, [hidden]);
-
     /// <summary>
-    /// The same for 784-h1-...-hL-10: each layer's forward matmul and its dW, and every layer's input gradient but the
-    /// first's (nothing needs dL/dx).
+    /// Multiply-adds × 2 of one training step of 784-h1-...-hL-10 (<paramref name="hidden"/>; <c>[nh]</c> for the lesson's
+    /// 784-nh-10): each layer's forward matmul and its dW, and every layer's input gradient but the first's (nothing needs dL/dx).
     /// </summary>
     public static double FlopsPerStep(int batchSize, IReadOnlyList<int> hidden)
     {
@@ -29,26 +26,21 @@ internal static class CpuThreads
         return 2.0 * batchSize * sizes.Zip(sizes.Skip(1)).Select((p, l) => (l == 0 ? 2.0 : 3.0) * p.First * p.Second).Sum();
     }
 
-    /// <summary>The default thread count for training 784-<paramref name="hidden"/>-10 at <paramref name="batchSize"/> on <paramref name="processors"/> processors.</summary>
-    public static int ForStep(int batchSize, int hidden, int processors) => ForStep(batchSize, [hidden], processors);
-
     /// <summary>The default thread count for training 784-h1-...-hL-10 (<paramref name="hidden"/>) at <paramref name="batchSize"/> on <paramref name="processors"/> processors.</summary>
     public static int ForStep(int batchSize, IReadOnlyList<int> hidden, int processors) =>
         processors > 1 && FlopsPerStep(batchSize, hidden) >= ParallelFromFlopsPerStep ? processors : 1;
 
     /// <summary>
     /// Sets torch's intra-op threads to <paramref name="requested"/>, or when none was asked for to
-    /// <see cref="ForStep(int, IReadOnlyList{int}, int)"/> for the model being trained; only on the CPU.
+    /// <see cref="ForStep"/> for the model being trained (<paramref name="hidden"/>'s widths; <see langword="null"/> for the
+    /// lesson's 784-50-10); only on the CPU.
     /// </summary>
     /// <returns>The threads torch now uses.</returns>
-    public static int Apply(int? requested, Device device, int batchSize = 50, int hidden = 50) => Apply(requested, device, batchSize, [hidden]);
-
-    /// <inheritdoc cref="Apply(int?, Device, int, int)"/>
-    public static int Apply(int? requested, Device device, int batchSize, IReadOnlyList<int> hidden)
+    public static int Apply(int? requested, Device device, int batchSize = 50, IReadOnlyList<int>? hidden = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (requested is { } r) ArgumentOutOfRangeException.ThrowIfLessThan(r, 1, nameof(requested));
-        if (device.type == DeviceType.CPU) set_num_threads(requested ?? ForStep(batchSize, hidden, Environment.ProcessorCount));
+        if (device.type == DeviceType.CPU) set_num_threads(requested ?? ForStep(batchSize, hidden ?? [50], Environment.ProcessorCount));
         return get_num_threads();
     }
 }

@@ -133,7 +133,7 @@ internal sealed record TrainRequest
     /// <summary>The checkpoint to continue (<c>--resume</c>); <see langword="null"/> for a new run.</summary>
     public string? Resume { get; init; }
 
-    /// <summary>torch's intra-op threads on the CPU (<c>--threads</c>); <see langword="null"/> for <see cref="CpuThreads.ForStep(int, IReadOnlyList{int}, int)"/>'s choice.</summary>
+    /// <summary>torch's intra-op threads on the CPU (<c>--threads</c>); <see langword="null"/> for <see cref="CpuThreads.ForStep"/>'s choice.</summary>
     public int? Threads { get; init; }
 
     /// <summary>Whether the run may replace another run's results in <see cref="OutDir"/> (<c>--overwrite</c>).</summary>
